@@ -1,0 +1,31 @@
+# The two commands of the README. Both create .venv on first use and
+# (re)install the project into it whenever its packaging or schema changes.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test install clean protos
+
+$(STAMP): setup.py pyproject.toml $(wildcard protos/*.proto)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+test: $(STAMP)
+	$(PY) -m pytest tests -q
+
+demo: $(STAMP)
+	$(PY) scripts/plot_anchors.py --pipeline_config_path=pipelines/mask_rcnn_shapes.config --output=demo_output/anchors.png
+	@echo "wrote demo_output/anchors.png"
+
+clean:
+	rm -rf $(VENV) build *.egg-info object_detection/protos/*_pb2.py object_detection/protos/*_pb2.pyi
+
+# Recompiles the schema in place after editing protos/*.proto (the editable
+# install imports the generated modules from the source tree).
+protos: $(STAMP)
+	$(PY) -c "import setup; setup.compile_protos('.')"

@@ -1,0 +1,1 @@
+"""TensorFlow 2 object detection toolkit configured by pipeline.config files."""
