@@ -1,0 +1,39 @@
+"""Shared pytest fixtures.
+
+The TF OD API sample configs live in ../shared/upstream-configs beside the
+checkout; tests that read them skip cleanly when that folder is absent.
+"""
+
+import glob
+import os
+
+import pytest
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+UPSTREAM_CONFIGS_DIR = os.path.join(
+    os.path.dirname(REPO_ROOT), "shared", "upstream-configs")
+
+
+def upstream_files(pattern: str) -> list:
+  """Sorted paths under ../shared/upstream-configs matching a glob pattern.
+
+  Empty when the folder is absent; use with `upstream_params` so that the
+  parametrised test is skipped (not silently passed) in that case.
+  """
+  return sorted(glob.glob(os.path.join(UPSTREAM_CONFIGS_DIR, pattern)))
+
+
+def upstream_params(pattern: str) -> list:
+  """pytest params, one per upstream file, or one skipped param if none."""
+  files = upstream_files(pattern)
+  if not files:
+    return [pytest.param(None, marks=pytest.mark.skip(
+        reason="../shared/upstream-configs is absent"))]
+  return [pytest.param(f, id=os.path.basename(f)) for f in files]
+
+
+@pytest.fixture
+def upstream_configs_dir() -> str:
+  if not os.path.isdir(UPSTREAM_CONFIGS_DIR):
+    pytest.skip("../shared/upstream-configs is absent")
+  return UPSTREAM_CONFIGS_DIR
