@@ -1,0 +1,119 @@
+"""Encodes detection examples as tf.train.Example and writes TFRecord shards.
+
+The record layout is the TF Object Detection API's, so files written here
+read with any reader of that format: JPEG/PNG image bytes, normalised box
+corners, class ids and names, and instance masks as one PNG per instance
+(`mask_type: PNG_MASKS` in an input_reader).
+"""
+
+import io
+import os
+from typing import Iterable, List, Mapping, Optional
+
+import numpy as np
+import PIL.Image
+import tensorflow as tf
+
+from object_detection.core.standard_fields import TfExampleFields as fields
+
+
+def _png_bytes(array: np.ndarray) -> bytes:
+  buffer = io.BytesIO()
+  PIL.Image.fromarray(array).save(buffer, format="PNG")
+  return buffer.getvalue()
+
+
+def _bytes_feature(values: Iterable[bytes]) -> tf.train.Feature:
+  return tf.train.Feature(bytes_list=tf.train.BytesList(value=list(values)))
+
+
+def _float_feature(values: Iterable[float]) -> tf.train.Feature:
+  return tf.train.Feature(float_list=tf.train.FloatList(value=list(values)))
+
+
+def _int64_feature(values: Iterable[int]) -> tf.train.Feature:
+  return tf.train.Feature(int64_list=tf.train.Int64List(value=list(values)))
+
+
+def encode_detection_example(image: np.ndarray, boxes: np.ndarray,
+                             classes: np.ndarray,
+                             class_names: Mapping[int, str],
+                             source_id: str,
+                             masks: Optional[np.ndarray] = None
+                             ) -> tf.train.Example:
+  """Builds the tf.train.Example of one image and its annotations.
+
+  Args:
+    image: uint8 [height, width, 3], stored PNG-encoded (lossless).
+    boxes: float [num_instances, 4] absolute [ymin, xmin, ymax, xmax] pixels.
+    classes: int [num_instances] class ids (1-based, as in the label map).
+    class_names: class id -> name, for the `class/text` feature.
+    source_id: unique id of the image, also used as its file name.
+    masks: optional uint8 [num_instances, height, width] binary masks.
+
+  Returns:
+    The tf.train.Example.
+
+  Raises:
+    ValueError: if the annotation arrays disagree in length or shape.
+  """
+  height, width = image.shape[:2]
+  boxes = np.asarray(boxes, np.float32).reshape(-1, 4)
+  classes = np.asarray(classes).reshape(-1)
+  if len(classes) != len(boxes):
+    raise ValueError("got %d boxes but %d classes" % (len(boxes), len(classes)))
+  if masks is not None and masks.shape != (len(boxes), height, width):
+    raise ValueError("masks must have shape %s, got %s" %
+                     ((len(boxes), height, width), masks.shape))
+  feature = {
+      fields.height: _int64_feature([height]),
+      fields.width: _int64_feature([width]),
+      fields.filename: _bytes_feature([source_id.encode()]),
+      fields.source_id: _bytes_feature([source_id.encode()]),
+      fields.image_encoded: _bytes_feature([_png_bytes(image)]),
+      fields.image_format: _bytes_feature([b"png"]),
+      fields.object_bbox_ymin: _float_feature(boxes[:, 0] / height),
+      fields.object_bbox_xmin: _float_feature(boxes[:, 1] / width),
+      fields.object_bbox_ymax: _float_feature(boxes[:, 2] / height),
+      fields.object_bbox_xmax: _float_feature(boxes[:, 3] / width),
+      fields.object_class_label: _int64_feature(int(c) for c in classes),
+      fields.object_class_text: _bytes_feature(
+          class_names[int(c)].encode() for c in classes),
+  }
+  if masks is not None:
+    feature[fields.object_mask] = _bytes_feature(
+        _png_bytes(m.astype(np.uint8)) for m in masks)
+  return tf.train.Example(features=tf.train.Features(feature=feature))
+
+
+def write_tfrecord_shards(examples: Iterable[tf.train.Example],
+                          output_prefix: str, num_shards: int) -> List[str]:
+  """Writes examples round-robin into `<prefix>-0000i-of-0000n.tfrecord`.
+
+  Each shard is written to a temporary name and renamed when complete, so an
+  interrupted run never leaves a truncated shard under the final name.
+
+  Args:
+    examples: the examples to write.
+    output_prefix: path prefix of the shards; parent folders are created.
+    num_shards: number of shard files, >= 1.
+
+  Returns:
+    The shard paths, in order.
+  """
+  if num_shards < 1:
+    raise ValueError("num_shards must be >= 1, got %d" % num_shards)
+  tf.io.gfile.makedirs(os.path.dirname(output_prefix) or ".")
+  paths = ["%s-%05d-of-%05d.tfrecord" % (output_prefix, i, num_shards)
+           for i in range(num_shards)]
+  temporary = [p + ".tmp" for p in paths]
+  writers = [tf.io.TFRecordWriter(p) for p in temporary]
+  try:
+    for index, example in enumerate(examples):
+      writers[index % num_shards].write(example.SerializeToString())
+  finally:
+    for writer in writers:
+      writer.close()
+  for tmp, final in zip(temporary, paths):
+    tf.io.gfile.rename(tmp, final, overwrite=True)
+  return paths
