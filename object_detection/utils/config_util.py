@@ -12,7 +12,8 @@ A configs dict has the keys 'model', 'train_config', 'train_input_config',
 one, 'graph_rewriter_config'. Its values are views into one pipeline message,
 so editing them edits the pipeline.
 
-Files are read and written through tf.io.gfile (local paths, gs://, ...).
+Files are read and written through utils.file_io: local paths directly, URLs
+(gs://, ...) through tf.io.gfile.
 Unusable input raises ConfigError (a ValueError) with file, line, column and
 field path; see config_errors. Overrides: config_overrides. Semantic checks:
 config_validation.
@@ -20,10 +21,8 @@ config_validation.
 
 import logging
 import os
-import uuid
 from typing import Any, Dict, List, Optional, Union
 
-import tensorflow as tf
 from google.protobuf import message as message_lib
 from google.protobuf import text_format
 
@@ -39,6 +38,7 @@ from object_detection.utils import config_overrides
 from object_detection.utils import config_parsing
 from object_detection.utils import config_paths
 from object_detection.utils import config_validation
+from object_detection.utils import file_io
 
 # Public names from the helper modules: one import for users.
 ConfigError = config_errors.ConfigError
@@ -64,10 +64,10 @@ Configs = Dict[str, Any]
 
 
 def read_text(path: str) -> str:
-  """The text of a file read through tf.io.gfile.
+  """The text of a file (a local path or a URL that tf.io.gfile reads).
 
   Args:
-    path: file path or URL that tf.io.gfile understands.
+    path: file path or URL.
 
   Returns:
     The file's text.
@@ -76,14 +76,13 @@ def read_text(path: str) -> str:
     ConfigError: the file does not exist, cannot be read, or is not UTF-8.
   """
   try:
-    with tf.io.gfile.GFile(path, "rb") as f:
-      data = f.read()
-  except tf.errors.NotFoundError:
+    data = file_io.read_bytes(path)
+  except FileNotFoundError:
     raise ConfigError("%s: no such file" % path, path=path,
                       reason="no such file") from None
-  except tf.errors.OpError as e:
-    raise ConfigError("%s: cannot read: %s" % (path, e.message), path=path,
-                      reason="cannot read") from None
+  except OSError as e:
+    raise ConfigError("%s: cannot read: %s" % (path, e.strerror or e),
+                      path=path, reason="cannot read") from None
   try:
     return data.decode("utf-8")
   except UnicodeDecodeError as e:
@@ -186,8 +185,9 @@ def create_pipeline_proto_from_configs(
 
   Args:
     configs: dict as from get_configs_from_pipeline_file; a dict with only
-      'eval_input_config' (old code) is accepted too. Missing keys leave
-      their part unset.
+      'eval_input_config' (old code) is accepted too. Missing keys and empty
+      messages leave their part unset, so a pipeline without, say, a
+      train_input_reader does not gain an empty one on a round trip.
 
   Returns:
     pipeline_pb2.TrainEvalPipelineConfig.
@@ -199,7 +199,7 @@ def create_pipeline_proto_from_configs(
            ("eval_config", pipeline.eval_config),
            ("graph_rewriter_config", pipeline.graph_rewriter))
   for key, target in parts:
-    if key in configs and configs[key] is not None:
+    if configs.get(key) is not None and configs[key].ListFields():
       target.CopyFrom(configs[key])
   if "eval_input_configs" in configs:
     pipeline.eval_input_reader.extend(configs["eval_input_configs"])
@@ -225,35 +225,7 @@ def config_file_path(directory_or_path: str) -> str:
   return os.path.join(directory_or_path, DEFAULT_CONFIG_NAME)
 
 
-def write_text_atomically(path: str, text: str) -> None:
-  """Writes `text` to `path` via a temporary file and a rename.
-
-  The temporary file sits beside the target, so the rename replaces the old
-  file in one step on local disks: a failure leaves the old file as it was
-  and no partial file behind. Parent folders are created.
-
-  Args:
-    path: destination file (anything tf.io.gfile writes).
-    text: the full new content.
-
-  Raises:
-    tf.errors.OpError: the folder cannot be created or the file written.
-  """
-  parent = os.path.dirname(path)
-  if parent and not tf.io.gfile.exists(parent):
-    tf.io.gfile.makedirs(parent)
-  temporary = "%s.tmp-%s" % (path, uuid.uuid4().hex[:12])
-  try:
-    with tf.io.gfile.GFile(temporary, "w") as f:
-      f.write(text)
-    tf.io.gfile.rename(temporary, path, overwrite=True)
-  except BaseException:
-    try:
-      if tf.io.gfile.exists(temporary):
-        tf.io.gfile.remove(temporary)
-    except tf.errors.OpError:
-      pass
-    raise
+write_text_atomically = file_io.write_text_atomically
 
 
 def save_pipeline_config(
@@ -270,7 +242,7 @@ def save_pipeline_config(
     The path written.
 
   Raises:
-    tf.errors.OpError: the file cannot be written; an existing file is then
+    OSError: the file cannot be written; an existing file is then
       left unchanged.
   """
   text = pipeline_config_to_text(pipeline_config)

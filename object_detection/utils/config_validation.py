@@ -24,11 +24,11 @@ import os
 import re
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
-import tensorflow as tf
 from google.protobuf import descriptor as descriptor_lib
 from google.protobuf import message as message_lib
 
 from object_detection.utils import config_errors
+from object_detection.utils import file_io
 from object_detection.utils import label_map_util
 
 ERROR = "error"
@@ -219,14 +219,9 @@ def _exists(path: str) -> bool:
   if shard:
     count = int(shard.group("count"))
     path = "%s-%05d-of-%05d" % (shard.group("base"), 0, count)
-  try:
-    if _GLOB_CHARS.search(path):
-      return bool(tf.io.gfile.glob(path))
-    if tf.io.gfile.exists(path):
-      return True
-    return bool(tf.io.gfile.glob(path + "-?????-of-?????"))
-  except tf.errors.OpError:
-    return False
+  if _GLOB_CHARS.search(path):
+    return bool(file_io.glob(path))
+  return file_io.exists(path) or bool(file_io.glob(path + "-?????-of-?????"))
 
 
 def _check_path(field_path: str, path: str, what: str,

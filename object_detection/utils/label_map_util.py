@@ -15,12 +15,12 @@ import collections
 import logging
 from typing import Dict, List, Optional, Union
 
-import tensorflow as tf
 from google.protobuf import message as message_lib
 
 from object_detection.protos import string_int_label_map_pb2
 from object_detection.utils import config_errors
 from object_detection.utils import config_parsing
+from object_detection.utils import file_io
 
 ConfigError = config_errors.ConfigError
 StringIntLabelMap = string_int_label_map_pb2.StringIntLabelMap
@@ -103,14 +103,13 @@ def read_labelmap(path: str) -> StringIntLabelMap:
     ConfigError: missing or unreadable file, or text that does not parse.
   """
   try:
-    with tf.io.gfile.GFile(path, "rb") as f:
-      data = f.read()
-  except tf.errors.NotFoundError:
+    data = file_io.read_bytes(path)
+  except FileNotFoundError:
     raise ConfigError("%s: no such label map file" % path, path=path,
                       reason="no such file") from None
-  except tf.errors.OpError as e:
-    raise ConfigError("%s: cannot read: %s" % (path, e.message), path=path,
-                      reason="cannot read") from None
+  except OSError as e:
+    raise ConfigError("%s: cannot read: %s" % (path, e.strerror or e),
+                      path=path, reason="cannot read") from None
   try:
     text = data.decode("utf-8")
   except UnicodeDecodeError:

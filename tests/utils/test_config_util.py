@@ -1,10 +1,12 @@
 """Tests for object_detection/utils/config_util.py (load, save, accessors)."""
 
+import io
 import os
 import shutil
+import subprocess
+import sys
 
 import pytest
-import tensorflow as tf
 from google.protobuf import text_format
 
 from tests.conftest import upstream_params
@@ -13,6 +15,7 @@ from object_detection.protos import model_pb2
 from object_detection.protos import pipeline_pb2
 from object_detection.protos import train_pb2
 from object_detection.utils import config_util
+from object_detection.utils import file_io
 
 SAMPLE = """
 model {
@@ -229,11 +232,11 @@ def test_saved_text_is_canonical(tmp_path):
 def test_failed_save_leaves_old_file_intact(tmp_path, monkeypatch):
   path = _write(tmp_path / "pipeline.config", "# old content\n")
 
-  def failing_rename(*args, **kwargs):
-    raise tf.errors.PermissionDeniedError(None, None, "rename refused")
+  def failing_replace(*args, **kwargs):
+    raise PermissionError(13, "rename refused")
 
-  monkeypatch.setattr(tf.io.gfile, "rename", failing_rename)
-  with pytest.raises(tf.errors.PermissionDeniedError):
+  monkeypatch.setattr(file_io.os, "replace", failing_replace)
+  with pytest.raises(PermissionError):
     config_util.save_pipeline_config(config_util.parse_pipeline_text(SAMPLE),
                                      str(tmp_path))
   with open(path) as f:
@@ -243,16 +246,20 @@ def test_failed_save_leaves_old_file_intact(tmp_path, monkeypatch):
 
 def test_failed_write_leaves_old_file_intact(tmp_path, monkeypatch):
   path = _write(tmp_path / "pipeline.config", "# old content\n")
-  original = tf.io.gfile.GFile
 
-  class HalfWriter(original):
+  class HalfWriter(io.StringIO):
+
+    def __init__(self, target, *args, **kwargs):
+      super().__init__()
+      self._file = open(target, "w")
 
     def write(self, data):
-      super().write(data[:10])
-      raise tf.errors.ResourceExhaustedError(None, None, "disk full")
+      self._file.write(data[:10])
+      self._file.close()
+      raise OSError(28, "No space left on device")
 
-  monkeypatch.setattr(tf.io.gfile, "GFile", HalfWriter)
-  with pytest.raises(tf.errors.ResourceExhaustedError):
+  monkeypatch.setattr(file_io, "open", HalfWriter, raising=False)
+  with pytest.raises(OSError, match="No space left"):
     config_util.save_pipeline_config(config_util.parse_pipeline_text(SAMPLE),
                                      str(tmp_path))
   with open(path) as f:
@@ -378,3 +385,24 @@ def test_public_names_are_reexported():
                "merge_external_params_with_configs",
                "update_input_reader_config"):
     assert hasattr(config_util, name), name
+
+
+def test_config_handling_does_not_import_tensorflow():
+  # od-config must start fast: config_util and its helpers reach TensorFlow
+  # only for URL paths (gs://...), never at import.
+  code = ("import sys; from object_detection.utils import config_util; "
+          "from object_detection import config_tool; "
+          "print('tensorflow' in sys.modules)")
+  result = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                          text=True, check=True)
+  assert result.stdout.strip() == "False"
+
+
+def test_round_trip_does_not_add_absent_parts():
+  pipeline = config_util.parse_pipeline_text(
+      "model { faster_rcnn { num_classes: 3 } }\ntrain_config { batch_size: 2 }")
+  configs = config_util.create_configs_from_pipeline_proto(pipeline)
+  rebuilt = config_util.create_pipeline_proto_from_configs(configs)
+  assert rebuilt == pipeline
+  assert not rebuilt.HasField("train_input_reader")
+  assert not rebuilt.HasField("eval_config")
