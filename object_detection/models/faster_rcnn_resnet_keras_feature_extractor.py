@@ -1,0 +1,221 @@
+"""Faster R-CNN feature extractors on Keras ResNet v1 50 / 101 / 152.
+
+The backbone is `keras.applications.ResNet{50,101,152}` built with
+`weights=None` (nothing is downloaded) and rebuilt with frozen or trainable
+batch norm and weight decay (see keras_model_surgery). As in the TF OD API:
+
+  * proposal features: the output of the last conv4 block
+    (`conv4_block{6,23,36}_out`), float32 [batch, ceil(H / 16), ceil(W / 16),
+    1024] at first_stage_features_stride 16;
+  * first_stage_features_stride 8 (the "atrous" configs): the conv4 stage
+    keeps stride 1 and its 3x3 convolutions use dilation 2 (the slim ResNet
+    `output_stride=8` behaviour), giving [batch, ceil(H / 8), ceil(W / 8),
+    1024];
+  * box classifier: the conv5 stage applied to ROI crops,
+    [num_rois, h, w, 1024] -> [num_rois, ceil(h / 2), ceil(w / 2), 2048].
+
+Preprocessing subtracts the VGG channel means (RGB order) from [0, 255]
+images.
+"""
+
+from typing import Optional, Tuple
+
+import keras
+import tensorflow as tf
+
+from object_detection.models import faster_rcnn_keras_feature_extractor
+from object_detection.models import keras_model_surgery
+
+# RGB channel means of ImageNet in [0, 255].
+_CHANNEL_MEANS = (123.68, 116.779, 103.939)
+
+# name -> (keras.applications constructor, number of conv4 blocks).
+_RESNETS = {
+    "resnet_v1_50": (keras.applications.ResNet50, 6),
+    "resnet_v1_101": (keras.applications.ResNet101, 23),
+    "resnet_v1_152": (keras.applications.ResNet152, 36),
+}
+
+# Number of conv3 blocks of each network (ResNet-152 has 8).
+_NUM_CONV3_BLOCKS = {"resnet_v1_50": 4, "resnet_v1_101": 4,
+                     "resnet_v1_152": 8}
+
+
+def vgg_mean_subtraction(resized_inputs: tf.Tensor) -> tf.Tensor:
+  """Subtracts the RGB channel means; other channel counts pass unchanged.
+
+  Args:
+    resized_inputs: float32 [batch, height, width, channels] in [0, 255].
+
+  Returns:
+    float32 [batch, height, width, channels].
+  """
+  if resized_inputs.shape[-1] == 3:
+    return resized_inputs - tf.constant(_CHANNEL_MEANS, tf.float32)
+  return resized_inputs
+
+
+def build_resnet_backbone(resnet_name: str,
+                          train_batch_norm: bool,
+                          weight_decay: float,
+                          output_stride: int = 32) -> keras.Model:
+  """Builds an unloaded Keras ResNet v1 without its classification top.
+
+  Args:
+    resnet_name: one of "resnet_v1_50", "resnet_v1_101", "resnet_v1_152".
+    train_batch_norm: whether batch norm uses batch statistics in training.
+    weight_decay: >= 0 L2 weight decay of the kernels.
+    output_stride: 32 (the standard network) or 8, where the conv4 stage has
+      stride 1 and dilation 2 (conv5 is unchanged: it runs on ROI crops).
+
+  Returns:
+    keras.Model float32 [batch, H, W, 3] -> [batch, H/32, W/32, 2048], whose
+    layers keep the keras.applications names (conv4_block6_out, ...).
+
+  Raises:
+    ValueError: for an unknown name or output stride.
+  """
+  if resnet_name not in _RESNETS:
+    raise ValueError("unknown ResNet {!r}; supported: {}".format(
+        resnet_name, sorted(_RESNETS)))
+  if output_stride not in (8, 32):
+    raise ValueError("output_stride must be 8 or 32, got {}".format(
+        output_stride))
+  constructor, num_conv4_blocks = _RESNETS[resnet_name]
+  model = constructor(include_top=False, weights=None,
+                      input_shape=(None, None, 3))
+  overrides = {}
+  if output_stride == 8:
+    # Keras ResNet v1 strides in the 1x1 conv and shortcut of block 1.
+    overrides["conv4_block1_0_conv"] = {"strides": (1, 1)}
+    overrides["conv4_block1_1_conv"] = {"strides": (1, 1)}
+    for block in range(1, num_conv4_blocks + 1):
+      overrides["conv4_block{}_2_conv".format(block)] = {
+          "dilation_rate": (2, 2)}
+  return keras_model_surgery.rebuild(model, train_batch_norm, weight_decay,
+                                     overrides)
+
+
+def resnet_output_layer_names(resnet_name: str) -> Tuple[str, str, str, str]:
+  """Names of the last layers of conv2 .. conv5 (strides 4, 8, 16, 32)."""
+  num_conv4_blocks = _RESNETS[resnet_name][1]
+  return ("conv2_block3_out",
+          "conv3_block{}_out".format(_NUM_CONV3_BLOCKS[resnet_name]),
+          "conv4_block{}_out".format(num_conv4_blocks),
+          "conv5_block3_out")
+
+
+class FasterRCNNResnetKerasFeatureExtractor(
+    faster_rcnn_keras_feature_extractor.FasterRCNNKerasFeatureExtractor):
+  """Faster R-CNN on a Keras ResNet v1, split between conv4 and conv5.
+
+  Subclasses set RESNET_NAME to "resnet_v1_50", "resnet_v1_101" or
+  "resnet_v1_152".
+  """
+
+  RESNET_NAME = ""
+
+  def __init__(self,
+               is_training: bool,
+               first_stage_features_stride: int = 16,
+               batch_norm_trainable: bool = False,
+               weight_decay: float = 0.0):
+    """Creates the extractor; networks are built on first use.
+
+    Args:
+      is_training: see the base class.
+      first_stage_features_stride: 16, or 8 for the dilated conv4 stage.
+      batch_norm_trainable: see the base class.
+      weight_decay: see the base class.
+
+    Raises:
+      ValueError: if first_stage_features_stride is not 8 or 16.
+    """
+    if first_stage_features_stride not in (8, 16):
+      raise ValueError(
+          "first_stage_features_stride must be 8 or 16, got {}".format(
+              first_stage_features_stride))
+    super().__init__(is_training, first_stage_features_stride,
+                     batch_norm_trainable, weight_decay)
+    self._resnet_name = self.RESNET_NAME
+    self._backbone = None
+    self._proposal_model = None
+    self._box_classifier_model = None
+
+  @property
+  def proposal_feature_strides(self) -> Tuple[int, ...]:
+    return (self._first_stage_features_stride,)
+
+  @property
+  def classification_backbone(self) -> Optional[keras.Model]:
+    return self._backbone
+
+  def _get_backbone(self) -> keras.Model:
+    if self._backbone is None:
+      output_stride = 8 if self._first_stage_features_stride == 8 else 32
+      self._backbone = build_resnet_backbone(
+          self._resnet_name, self._train_batch_norm, self._weight_decay,
+          output_stride)
+    return self._backbone
+
+  def preprocess(self, resized_inputs: tf.Tensor) -> tf.Tensor:
+    """VGG mean subtraction; see `vgg_mean_subtraction`."""
+    return vgg_mean_subtraction(resized_inputs)
+
+  def get_proposal_feature_extractor_model(
+      self, name: Optional[str] = None) -> keras.Model:
+    """Images [batch, H, W, 3] -> conv4 features [batch, H/s, W/s, 1024].
+
+    s is first_stage_features_stride; sizes are rounded up.
+
+    Args:
+      name: name of the returned keras.Model (first call only; later calls
+        return the same model).
+
+    Returns:
+      the keras.Model; its layers are shared with classification_backbone.
+    """
+    if self._proposal_model is None:
+      backbone = self._get_backbone()
+      conv4_name = resnet_output_layer_names(self._resnet_name)[2]
+      self._proposal_model = keras.Model(
+          backbone.inputs, backbone.get_layer(conv4_name).output, name=name)
+    return self._proposal_model
+
+  def get_box_classifier_feature_extractor_model(
+      self, name: Optional[str] = None) -> keras.Model:
+    """ROI crops [N, h, w, 1024] -> conv5 features [N, h/2, w/2, 2048].
+
+    Args:
+      name: name of the returned keras.Model (first call only; later calls
+        return the same model).
+
+    Returns:
+      the keras.Model; its layers are shared with classification_backbone.
+    """
+    if self._box_classifier_model is None:
+      backbone = self._get_backbone()
+      conv4_name, conv5_name = resnet_output_layer_names(
+          self._resnet_name)[2:]
+      self._box_classifier_model = keras.Model(
+          backbone.get_layer(conv4_name).output,
+          backbone.get_layer(conv5_name).output, name=name)
+    return self._box_classifier_model
+
+
+class FasterRCNNResnet50KerasFeatureExtractor(
+    FasterRCNNResnetKerasFeatureExtractor):
+  """ResNet-50 v1; arguments as FasterRCNNResnetKerasFeatureExtractor."""
+  RESNET_NAME = "resnet_v1_50"
+
+
+class FasterRCNNResnet101KerasFeatureExtractor(
+    FasterRCNNResnetKerasFeatureExtractor):
+  """ResNet-101 v1; arguments as FasterRCNNResnetKerasFeatureExtractor."""
+  RESNET_NAME = "resnet_v1_101"
+
+
+class FasterRCNNResnet152KerasFeatureExtractor(
+    FasterRCNNResnetKerasFeatureExtractor):
+  """ResNet-152 v1; arguments as FasterRCNNResnetKerasFeatureExtractor."""
+  RESNET_NAME = "resnet_v1_152"
