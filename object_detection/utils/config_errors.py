@@ -25,6 +25,8 @@ from google.protobuf import descriptor as descriptor_lib
 from google.protobuf import descriptor_pool
 from google.protobuf import text_format
 
+from object_detection.utils import file_io
+
 
 class ConfigError(ValueError):
   """A config (file, text or override) that cannot be used as written.
@@ -56,6 +58,26 @@ class ConfigError(ValueError):
     self.field_path = field_path
     self.reason = reason if reason is not None else message
     self.suggestions = tuple(suggestions)
+
+
+def read_bytes(path: str, what: str = "file") -> bytes:
+  """The content of a config file, with read failures as ConfigError.
+
+  Args:
+    path: local path or URL (see utils.file_io).
+    what: what the file is, for the message ("label map file").
+
+  Raises:
+    ConfigError: the file does not exist or cannot be read.
+  """
+  try:
+    return file_io.read_bytes(path)
+  except FileNotFoundError:
+    raise ConfigError("%s: no such %s" % (path, what), path=path,
+                      reason="no such file") from None
+  except OSError as e:
+    raise ConfigError("%s: cannot read: %s" % (path, e.strerror or e),
+                      path=path, reason="cannot read") from None
 
 
 def closest_names(name: str, candidates: Sequence[str],

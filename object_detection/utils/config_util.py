@@ -75,14 +75,7 @@ def read_text(path: str) -> str:
   Raises:
     ConfigError: the file does not exist, cannot be read, or is not UTF-8.
   """
-  try:
-    data = file_io.read_bytes(path)
-  except FileNotFoundError:
-    raise ConfigError("%s: no such file" % path, path=path,
-                      reason="no such file") from None
-  except OSError as e:
-    raise ConfigError("%s: cannot read: %s" % (path, e.strerror or e),
-                      path=path, reason="cannot read") from None
+  data = config_errors.read_bytes(path)
   try:
     return data.decode("utf-8")
   except UnicodeDecodeError as e:

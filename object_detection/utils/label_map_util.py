@@ -20,7 +20,6 @@ from google.protobuf import message as message_lib
 from object_detection.protos import string_int_label_map_pb2
 from object_detection.utils import config_errors
 from object_detection.utils import config_parsing
-from object_detection.utils import file_io
 
 ConfigError = config_errors.ConfigError
 StringIntLabelMap = string_int_label_map_pb2.StringIntLabelMap
@@ -102,14 +101,7 @@ def read_labelmap(path: str) -> StringIntLabelMap:
   Raises:
     ConfigError: missing or unreadable file, or text that does not parse.
   """
-  try:
-    data = file_io.read_bytes(path)
-  except FileNotFoundError:
-    raise ConfigError("%s: no such label map file" % path, path=path,
-                      reason="no such file") from None
-  except OSError as e:
-    raise ConfigError("%s: cannot read: %s" % (path, e.strerror or e),
-                      path=path, reason="cannot read") from None
+  data = config_errors.read_bytes(path, "label map file")
   try:
     text = data.decode("utf-8")
   except UnicodeDecodeError:
