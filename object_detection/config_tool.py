@@ -31,6 +31,7 @@ or usage: one message on stderr, no traceback; 130 interrupted.
 
 import argparse
 import contextlib
+import importlib
 import os
 import sys
 import tempfile
@@ -195,9 +196,27 @@ def _set(args) -> int:
   return EXIT_OK
 
 
+def _import_model_builder_quietly() -> None:
+  """Imports the model builder (and TensorFlow) with native stderr muted.
+
+  `validate` runs the model builder's checks; TensorFlow's C++ start-up
+  lines (CPU features, missing CUDA) would otherwise precede the report.
+  """
+  saved = os.dup(2)
+  devnull = os.open(os.devnull, os.O_WRONLY)
+  os.dup2(devnull, 2)
+  try:
+    importlib.import_module("object_detection.builders.model_builder")
+  finally:
+    os.dup2(saved, 2)
+    os.close(saved)
+    os.close(devnull)
+
+
 def _validate(args) -> int:
   config_util = _config_util()
   configs = config_util.get_configs_from_pipeline_file(args.config)
+  _import_model_builder_quietly()
   problems = config_util.validate(configs)
   for problem in problems:
     sys.stdout.write("%s: %s: %s: %s\n" % (
@@ -288,9 +307,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
   Returns:
     The exit status (see the module docstring).
   """
-  # `validate` asks the model builder (and so TensorFlow) which feature
-  # extractors exist; keep TensorFlow's start-up log lines off the terminal.
-  os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
   try:
     try:
       args = build_parser().parse_args(argv)

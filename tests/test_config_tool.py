@@ -34,6 +34,12 @@ model {
         width_stride: 16
       }
     }
+    first_stage_box_predictor_conv_hyperparams {
+      op: CONV
+      regularizer { l2_regularizer { weight: 0.0 } }
+      initializer { truncated_normal_initializer { stddev: 0.01 } }
+    }
+    number_of_stages: 1
   }
 }
 
@@ -373,7 +379,8 @@ def test_format_and_diff_on_every_upstream_config(upstream, tmp_path, capsys):
 
 def test_a_wrong_text_edit_is_never_written(config, capsys, monkeypatch):
   monkeypatch.setattr(config_tool.config_text_edit, "set_field_text",
-                      lambda text, message, path: text.replace("2", "5"))
+                      lambda text, message, path: text.replace(
+                          "batch_size: 2", "batch_size: 5"))
   assert _run(capsys, "set", config, "train_config.batch_size=4", "-i") == (
       2, "", "od-config: error: internal error: the text edit of "
       "train_config.batch_size does not give the expected config; nothing "

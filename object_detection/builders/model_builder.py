@@ -11,9 +11,8 @@ to the matchers), use_partitioned_nms_in_first_stage,
 use_combined_nms_in_first_stage, use_static_shapes(_for_eval) (shapes are
 always static here) and inplace_batchnorm_update (TF1 only).
 
-Project extension (read only when the schema defines it):
-`first_stage_pre_nms_top_k` (> 0: anchors per image entering proposal NMS;
-0: all anchors, the TF OD API behaviour).
+Project extension of the schema: `first_stage_pre_nms_top_k` (> 0: anchors
+per image entering proposal NMS; 0: all anchors, the TF OD API behaviour).
 
 Conventions beyond the TF OD API, documented in the meta-architecture:
 the mask head of FPN models reads the ROI crops (initial_crop_size, before
@@ -47,7 +46,6 @@ FASTER_RCNN_FEATURE_EXTRACTOR_TYPES: List[str] = sorted(
     extractors.FASTER_RCNN_KERAS_FEATURE_EXTRACTORS)
 SUPPORTED_MODELS: List[str] = ["faster_rcnn"]
 SUPPORTED_SECOND_STAGE_BOX_PREDICTORS: List[str] = ["mask_rcnn_box_predictor"]
-PRE_NMS_TOP_K_FIELD = "first_stage_pre_nms_top_k"
 
 _PATH = "model.faster_rcnn"
 # Boolean fields that change the model and are not implemented: they must be
@@ -254,17 +252,15 @@ def _check_anchor_layout(config: faster_rcnn_pb2.FasterRcnn,
 
 def _proposal_params(config: faster_rcnn_pb2.FasterRcnn
                      ) -> proposal_generator.ProposalParams:
-  top_k = None
-  if PRE_NMS_TOP_K_FIELD in config.DESCRIPTOR.fields_by_name:
-    value = getattr(config, PRE_NMS_TOP_K_FIELD)
-    if value < 0:
-      raise _fail(PRE_NMS_TOP_K_FIELD, "must be >= 0, got {}".format(value))
-    top_k = value or None
+  top_k = config.first_stage_pre_nms_top_k
+  if top_k < 0:
+    raise _fail("first_stage_pre_nms_top_k",
+                "must be >= 0, got {}".format(top_k))
   return proposal_generator.ProposalParams(
       max_proposals=config.first_stage_max_proposals,
       iou_threshold=config.first_stage_nms_iou_threshold,
       score_threshold=config.first_stage_nms_score_threshold,
-      pre_nms_top_k=top_k)
+      pre_nms_top_k=top_k or None)
 
 
 def _build_heads(config: faster_rcnn_pb2.FasterRcnn, is_training: bool,

@@ -27,6 +27,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 from google.protobuf import descriptor as descriptor_lib
 from google.protobuf import message as message_lib
 
+from object_detection.protos import model_pb2
 from object_detection.utils import config_errors
 from object_detection.utils import file_io
 from object_detection.utils import label_map_util
@@ -34,17 +35,6 @@ from object_detection.utils import label_map_util
 ERROR = "error"
 WARNING = "warning"
 PLACEHOLDER = "PATH_TO_BE_CONFIGURED"
-
-# Used when object_detection.builders.model_builder cannot be imported or does
-# not list its extractors: the Keras Faster R-CNN extractors of models/.
-FALLBACK_FASTER_RCNN_FEATURE_EXTRACTORS = (
-    "faster_rcnn_resnet50_keras",
-    "faster_rcnn_resnet101_keras",
-    "faster_rcnn_resnet152_keras",
-    "faster_rcnn_resnet50_fpn_keras",
-    "faster_rcnn_resnet101_fpn_keras",
-    "faster_rcnn_resnet152_fpn_keras",
-)
 
 # Pyramid levels of a Faster R-CNN *_fpn_keras extractor without an fpn block.
 DEFAULT_FASTER_RCNN_FPN_LEVELS = (2, 6)
@@ -167,6 +157,10 @@ def validate(configs: Any, config_path: Optional[str] = None
   if parts.eval_config is not None and parts.eval_config.batch_size < 1:
     report.error("eval_config.batch_size", "must be >= 1, got %d" %
                  parts.eval_config.batch_size)
+  if model is not None and not any(
+      p.severity == ERROR and p.field_path.startswith("model")
+      for p in report.problems):
+    _check_model_builds(model_kind, model, report)
   return sorted(report.problems, key=lambda p: p.severity != ERROR)
 
 
@@ -308,41 +302,54 @@ def _check_model(kind: str, model, report: _Report) -> None:
   if kind == "faster_rcnn":
     _check_feature_extractor_type(
         model.feature_extractor.type, base + ".feature_extractor.type",
-        _known_extractors("FASTER_RCNN_FEATURE_EXTRACTORS",
-                          FALLBACK_FASTER_RCNN_FEATURE_EXTRACTORS), report)
+        _model_builder().FASTER_RCNN_FEATURE_EXTRACTOR_TYPES, report)
     _check_faster_rcnn_levels(model, report)
   elif kind == "ssd":
-    known = _known_extractors("SSD_FEATURE_EXTRACTORS", None)
-    if known is not None:
-      _check_feature_extractor_type(model.feature_extractor.type,
-                                    base + ".feature_extractor.type", known,
-                                    report)
     _check_ssd_levels(model, report)
 
 
-def _known_extractors(name: str, fallback):
-  """The model builder's list `name`, or `fallback` if it has none."""
+
+def _model_builder():
+  # Imported on first use: it brings in TensorFlow, which the rest of the
+  # config handling does without.
+  return importlib.import_module("object_detection.builders.model_builder")
+
+
+def _check_model_builds(kind: str, model, report: _Report) -> None:
+  """Runs the model builder's own build-time checks (no network is built).
+
+  They catch what would otherwise fail only when training starts: fields
+  the model cannot honour, bad values, inconsistent stages. The builder
+  stops at its first error, so at most one problem comes from here; it
+  runs only when the other checks found no error in the model, so the same
+  mistake is not reported twice in two wordings.
+  """
+  detection_model = model_pb2.DetectionModel()
+  getattr(detection_model, kind).CopyFrom(model)
   try:
-    builder = importlib.import_module("object_detection.builders.model_builder")
-  except ImportError:
-    return fallback
-  known = getattr(builder, name, None)
-  if known is None:
-    return fallback
-  return tuple(known)
+    _model_builder().validate(detection_model, is_training=True)
+  except (ValueError, TypeError) as e:
+    path, sep, message = str(e).partition(": ")
+    if not sep or not path.startswith("model"):
+      path, message = "model." + kind, str(e)
+    report.error(path, message)
 
 
 def _check_feature_extractor_type(type_name: str, path: str, known,
-                                  report: _Report) -> None:
+                                  report: _Report) -> bool:
+  """Reports an unset or unknown type; returns whether the type is known."""
   if not type_name:
     report.error(path, "is not set; valid: %s" % ", ".join(sorted(known)))
-  elif type_name not in known:
+    return False
+  if type_name not in known:
     hint = config_errors.did_you_mean(
         config_errors.closest_names(type_name, known))
     report.error(path, "%r is not a feature extractor the model builder "
                  "knows%s; valid: %s" % (
                      type_name, " (%s)" % hint if hint else "",
                      ", ".join(sorted(known))))
+    return False
+  return True
 
 
 def _check_image_resizer(resizer, path: str, report: _Report) -> None:

@@ -85,6 +85,8 @@ def test_supported_types_listed():
     (lambda c: setattr(_frcnn(c), "initial_crop_size", 0),
      "model.faster_rcnn.initial_crop_size: must be > 0 with "
      "number_of_stages 3, got 0"),
+    (lambda c: setattr(_frcnn(c), "first_stage_pre_nms_top_k", -1),
+     "model.faster_rcnn.first_stage_pre_nms_top_k: must be >= 0, got -1"),
     (lambda c: setattr(_frcnn(c), "number_of_stages", 1),
      "model.faster_rcnn.number_of_stages: must be 2 or 3 when "
      "second_stage_box_predictor.mask_rcnn_box_predictor."

@@ -8,6 +8,7 @@ from google.protobuf import text_format
 from tests.conftest import upstream_params
 from object_detection.protos import pipeline_pb2
 from object_detection.utils import config_util
+from object_detection.builders import model_builder
 from object_detection.utils import config_validation
 
 Problem = config_util.Problem
@@ -26,11 +27,42 @@ model {
       keep_aspect_ratio_resizer { min_dimension: 64 max_dimension: 128 }
     }
     feature_extractor { type: "faster_rcnn_resnet50_keras" }
+    number_of_stages: 3
     first_stage_anchor_generator {
       grid_anchor_generator { scales: [0.5, 1.0] aspect_ratios: [1.0] }
     }
+    first_stage_box_predictor_conv_hyperparams {
+      op: CONV
+      regularizer { l2_regularizer { weight: 0.0 } }
+      initializer { truncated_normal_initializer { stddev: 0.01 } }
+    }
+    first_stage_max_proposals: 50
+    second_stage_batch_size: 32
+    initial_crop_size: 14
+    maxpool_kernel_size: 2
+    maxpool_stride: 2
     second_stage_box_predictor {
-      mask_rcnn_box_predictor { predict_instance_masks: true }
+      mask_rcnn_box_predictor {
+        fc_hyperparams {
+          op: FC
+          regularizer { l2_regularizer { weight: 0.0 } }
+          initializer { variance_scaling_initializer { } }
+        }
+        conv_hyperparams {
+          op: CONV
+          regularizer { l2_regularizer { weight: 0.0 } }
+          initializer { truncated_normal_initializer { stddev: 0.01 } }
+        }
+        predict_instance_masks: true
+      }
+    }
+    second_stage_post_processing {
+      batch_non_max_suppression {
+        iou_threshold: 0.6
+        max_detections_per_class: 10
+        max_total_detections: 10
+      }
+      score_converter: SOFTMAX
     }
   }
 }
@@ -61,13 +93,6 @@ eval_input_reader {
   tf_record_input_reader { input_path: "val.record@2" }
 }
 """
-
-
-@pytest.fixture(autouse=True)
-def fallback_extractor_names(monkeypatch):
-  """Checks types against the module's own list, whatever the builder has."""
-  monkeypatch.setattr(config_validation, "_known_extractors",
-                      lambda name, fallback: fallback)
 
 
 @pytest.fixture
@@ -206,7 +231,8 @@ FPN = {
     "model.faster_rcnn.feature_extractor.type":
         "faster_rcnn_resnet50_fpn_keras",
     "model.faster_rcnn.first_stage_anchor_generator":
-        "multiscale_anchor_generator { min_level: 3 max_level: 7 }",
+        "multiscale_anchor_generator { min_level: 3 max_level: 7 "
+        "aspect_ratios: [0.5, 1.0, 2.0] normalize_coordinates: false }",
 }
 
 
@@ -344,15 +370,15 @@ def test_masks_predicted_but_not_loaded(workdir):
 
 def test_unknown_feature_extractor(workdir):
   problems = _validate(edits={"model.faster_rcnn.feature_extractor.type":
-                              "faster_rcnn_resnet50"})
+                              "faster_rcnn_resnet51_keras"})
   assert len(problems) == 1
   assert problems[0].field_path == "model.faster_rcnn.feature_extractor.type"
   assert problems[0].message.startswith(
-      "'faster_rcnn_resnet50' is not a feature extractor the model builder "
-      "knows (did you mean 'faster_rcnn_resnet50_keras'")
+      "'faster_rcnn_resnet51_keras' is not a feature extractor the model "
+      "builder knows (did you mean 'faster_rcnn_resnet50_keras'")
   assert problems[0].message.endswith(
       "; valid: " + ", ".join(sorted(
-          config_validation.FALLBACK_FASTER_RCNN_FEATURE_EXTRACTORS)))
+          model_builder.FASTER_RCNN_FEATURE_EXTRACTOR_TYPES)))
 
 
 def test_model_not_set():
@@ -369,3 +395,13 @@ def test_upstream_configs_validate_without_crashing(path):
   with open(path) as f:
     if "PATH_TO_BE_CONFIGURED" in f.read():
       assert any("PATH_TO_BE_CONFIGURED" in p.message for p in problems)
+
+
+def test_model_builder_rules_are_reported_before_training(workdir):
+  # Only the model builder knows this rule; validate() runs its checks
+  # without building any network.
+  problems = _validate(edits={"model.faster_rcnn.second_stage_batch_size":
+                              "500"})
+  assert problems == [Problem(
+      "error", "model.faster_rcnn.second_stage_batch_size",
+      "must be <= first_stage_max_proposals (50), got 500")]
