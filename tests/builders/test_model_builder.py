@@ -10,7 +10,6 @@ from tests.conftest import upstream_files, upstream_params
 from object_detection.builders import model_builder
 from object_detection.core import standard_fields as fields
 from object_detection.meta_architectures import faster_rcnn_meta_arch
-from object_detection.models import faster_rcnn_feature_extractors as extractors
 from object_detection.utils import config_util
 
 _REPO = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -151,22 +150,10 @@ def test_upstream_faster_rcnn_configs_validate(path, is_training):
     assert str(error.value).startswith(expected)
 
 
-def _one_config_per_extractor_class():
-  """One buildable config per extractor class (old and _keras type names
-  share classes), preferring Mask R-CNN configs."""
-  chosen = {}
-  for path in _faster_rcnn_configs():
-    if _expected_error(path):
-      continue
-    config = config_util.get_configs_from_pipeline_file(path)["model"]
-    extractor = extractors.FASTER_RCNN_KERAS_FEATURE_EXTRACTORS[
-        config.faster_rcnn.feature_extractor.type]
-    masks = (config.faster_rcnn.second_stage_box_predictor
-             .mask_rcnn_box_predictor.predict_instance_masks)
-    if extractor not in chosen or (masks and not chosen[extractor][1]):
-      chosen[extractor] = (path, masks)
+def _buildable_faster_rcnn_configs():
+  """Every upstream Faster R-CNN config whose parts the package supports."""
   return [pytest.param(p, id=os.path.basename(p))
-          for p, _ in sorted(chosen.values())]
+          for p in _faster_rcnn_configs() if not _expected_error(p)]
 
 
 def _reduced(config, size):
@@ -183,7 +170,7 @@ def _reduced(config, size):
 
 
 @pytest.mark.parametrize(
-    "path", _one_config_per_extractor_class() or upstream_params("no-such"))
+    "path", _buildable_faster_rcnn_configs() or upstream_params("no-such"))
 def test_upstream_config_builds_and_runs(path):
   config = config_util.get_configs_from_pipeline_file(path)["model"]
   size = 96 if "inception_resnet" in path else 64
