@@ -8,11 +8,13 @@ layout (PNG images, normalised boxes, class ids and names, PNG instance
 masks), read by pipelines/mask_rcnn_shapes.config.
 """
 
+import os
 import sys
 
 from absl import app
 from absl import flags
 import numpy as np
+import PIL.Image
 import tensorflow as tf
 
 from object_detection.data import shapes_dataset
@@ -23,6 +25,8 @@ NUM_TRAIN = flags.DEFINE_integer("num_train", 800, "Training images.")
 NUM_VAL = flags.DEFINE_integer("num_val", 100, "Validation images.")
 SIZE = flags.DEFINE_integer("image_size", 128, "Image height and width.")
 SEED = flags.DEFINE_integer("seed", 0, "Random seed; the same seed gives the same files.")
+PREVIEW = flags.DEFINE_string(
+    "preview_png", None, "If set, also write the first validation image here.")
 
 
 def _examples(split: str, count: int, seed: int):
@@ -34,6 +38,16 @@ def _examples(split: str, count: int, seed: int):
         shapes_dataset.CLASS_NAMES, "%s_%06d" % (split, index), example.masks)
 
 
+def _write_preview(path: str, seed: int) -> None:
+  """Writes the first validation image as a PNG (temporary file, rename)."""
+  example = shapes_dataset.make_example(np.random.default_rng(seed),
+                                        SIZE.value, SIZE.value)
+  os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+  temporary = path + ".tmp"
+  PIL.Image.fromarray(example.image).save(temporary, format="PNG")
+  os.replace(temporary, path)
+
+
 def main(argv):
   del argv
   try:
@@ -43,6 +57,9 @@ def main(argv):
       paths = tf_example_writer.write_tfrecord_shards(
           _examples(split, count, seed), "%s/%s" % (OUTPUT_DIR.value, split), shards)
       print("wrote %d %s images to %s" % (count, split, ", ".join(paths)))
+    if PREVIEW.value:
+      _write_preview(PREVIEW.value, SEED.value + 1)
+      print("wrote %s" % PREVIEW.value)
   except (ValueError, OSError, tf.errors.OpError) as e:
     sys.stderr.write("create_shapes_dataset: %s\n" % e)
     sys.exit(2)
