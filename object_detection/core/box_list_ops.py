@@ -128,6 +128,29 @@ def clip_to_window(boxlist: BoxList, window: tf.Tensor,
   return clipped
 
 
+def _corners(boxlist: BoxList, window: tf.Tensor
+             ) -> Tuple[tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]:
+  """(ymin, xmin) and (ymax, xmax) corners of the boxes and of a window.
+
+  Args:
+    boxlist: BoxList holding N boxes.
+    window: [4] window [ymin, xmin, ymax, xmax].
+
+  Returns:
+    float32 box_min [N, 2], box_max [N, 2], window_min [2], window_max [2].
+  """
+  window = tf.cast(window, tf.float32)
+  boxes = boxlist.get()
+  return boxes[:, :2], boxes[:, 2:], window[:2], window[2:]
+
+
+def _keep_with_indices(boxlist: BoxList, keep: tf.Tensor
+                       ) -> Tuple[BoxList, tf.Tensor]:
+  """(the boxes where bool [N] keep is True, int32 [M] their indices)."""
+  valid_indices = _true_indices(keep)
+  return gather(boxlist, valid_indices), valid_indices
+
+
 def prune_outside_window(boxlist: BoxList, window: tf.Tensor
                          ) -> Tuple[BoxList, tf.Tensor]:
   """Drops boxes that extend, even partly, outside a window.
@@ -142,13 +165,9 @@ def prune_outside_window(boxlist: BoxList, window: tf.Tensor
     (pruned, valid_indices): BoxList of the M kept boxes with their extra
     fields, and int32 [M] indices of those boxes in `boxlist`.
   """
-  window = tf.cast(window, tf.float32)
-  ymin, xmin, ymax, xmax = tf.unstack(boxlist.get(), num=4, axis=1)
-  win_ymin, win_xmin, win_ymax, win_xmax = tf.unstack(window, num=4)
-  inside = ((ymin >= win_ymin) & (xmin >= win_xmin) &
-            (ymax <= win_ymax) & (xmax <= win_xmax))
-  valid_indices = _true_indices(inside)
-  return gather(boxlist, valid_indices), valid_indices
+  box_min, box_max, win_min, win_max = _corners(boxlist, window)
+  inside = tf.reduce_all((box_min >= win_min) & (box_max <= win_max), axis=1)
+  return _keep_with_indices(boxlist, inside)
 
 
 def prune_completely_outside_window(boxlist: BoxList, window: tf.Tensor
@@ -165,13 +184,23 @@ def prune_completely_outside_window(boxlist: BoxList, window: tf.Tensor
     (pruned, valid_indices): BoxList of the M kept boxes with their extra
     fields, and int32 [M] indices of those boxes in `boxlist`.
   """
-  window = tf.cast(window, tf.float32)
-  ymin, xmin, ymax, xmax = tf.unstack(boxlist.get(), num=4, axis=1)
-  win_ymin, win_xmin, win_ymax, win_xmax = tf.unstack(window, num=4)
-  overlaps = ((ymin < win_ymax) & (xmin < win_xmax) &
-              (ymax > win_ymin) & (xmax > win_xmin))
-  valid_indices = _true_indices(overlaps)
-  return gather(boxlist, valid_indices), valid_indices
+  box_min, box_max, win_min, win_max = _corners(boxlist, window)
+  overlaps = tf.reduce_all((box_min < win_max) & (box_max > win_min), axis=1)
+  return _keep_with_indices(boxlist, overlaps)
+
+
+def _overlap_area(coordinates1: Sequence[tf.Tensor],
+                  coordinates2: Sequence[tf.Tensor]) -> tf.Tensor:
+  """Intersection area of boxes given as (ymin, xmin, ymax, xmax) tensors.
+
+  The coordinates of each side broadcast against the other's, so [N, 1]
+  and [M] give [N, M] and [N] and [N] give [N]; 0 where boxes are disjoint.
+  """
+  ymin1, xmin1, ymax1, xmax1 = coordinates1
+  ymin2, xmin2, ymax2, xmax2 = coordinates2
+  heights = tf.maximum(0.0, tf.minimum(ymax1, ymax2) - tf.maximum(ymin1, ymin2))
+  widths = tf.maximum(0.0, tf.minimum(xmax1, xmax2) - tf.maximum(xmin1, xmin2))
+  return heights * widths
 
 
 def intersection(boxlist1: BoxList, boxlist2: BoxList) -> tf.Tensor:
@@ -184,11 +213,8 @@ def intersection(boxlist1: BoxList, boxlist2: BoxList) -> tf.Tensor:
   Returns:
     float32 [N, M] intersection area of every pair (0 when disjoint).
   """
-  ymin1, xmin1, ymax1, xmax1 = _split_coordinates(boxlist1.get())  # [N, 1]
-  ymin2, xmin2, ymax2, xmax2 = tf.unstack(boxlist2.get(), num=4, axis=1)
-  heights = tf.maximum(0.0, tf.minimum(ymax1, ymax2) - tf.maximum(ymin1, ymin2))
-  widths = tf.maximum(0.0, tf.minimum(xmax1, xmax2) - tf.maximum(xmin1, xmin2))
-  return heights * widths
+  return _overlap_area(_split_coordinates(boxlist1.get()),  # [N, 1] each
+                       tf.unstack(boxlist2.get(), num=4, axis=1))
 
 
 def matched_intersection(boxlist1: BoxList, boxlist2: BoxList) -> tf.Tensor:
@@ -201,11 +227,8 @@ def matched_intersection(boxlist1: BoxList, boxlist2: BoxList) -> tf.Tensor:
   Returns:
     float32 [N] intersection area of boxlist1[i] and boxlist2[i].
   """
-  ymin1, xmin1, ymax1, xmax1 = tf.unstack(boxlist1.get(), num=4, axis=1)
-  ymin2, xmin2, ymax2, xmax2 = tf.unstack(boxlist2.get(), num=4, axis=1)
-  heights = tf.maximum(0.0, tf.minimum(ymax1, ymax2) - tf.maximum(ymin1, ymin2))
-  widths = tf.maximum(0.0, tf.minimum(xmax1, xmax2) - tf.maximum(xmin1, xmin2))
-  return heights * widths
+  return _overlap_area(tf.unstack(boxlist1.get(), num=4, axis=1),
+                       tf.unstack(boxlist2.get(), num=4, axis=1))
 
 
 def _safe_ratio(intersections: tf.Tensor, denominators: tf.Tensor

@@ -139,9 +139,23 @@ class WeightedIOULocalizationLoss(Loss):
     return tf.reshape(per_anchor, tf.shape(weights)) * weights
 
 
-def _class_indicator_weights(weights: tf.Tensor, class_indices: tf.Tensor,
-                             num_classes) -> tf.Tensor:
-  """Zeroes the weights of classes not in class_indices."""
+def _class_indicator_weights(weights: tf.Tensor,
+                             class_indices: Optional[tf.Tensor],
+                             prediction_tensor: tf.Tensor) -> tf.Tensor:
+  """Zeroes the weights of classes not in class_indices (None: keeps all).
+
+  Args:
+    weights: float32 [batch_size, num_anchors, num_classes or 1].
+    class_indices: optional int32 [K], the classes that count.
+    prediction_tensor: float32 [batch_size, num_anchors, num_classes].
+
+  Returns:
+    float32 weights, broadcast to [batch_size, num_anchors, num_classes]
+    when class_indices is given, else the weights unchanged.
+  """
+  if class_indices is None:
+    return weights
+  num_classes = tf.shape(prediction_tensor)[2]
   indicator = tf.reduce_max(
       tf.one_hot(class_indices, num_classes, dtype=weights.dtype), axis=0)
   return weights * tf.reshape(indicator, [1, 1, -1])
@@ -160,9 +174,8 @@ class WeightedSigmoidClassificationLoss(Loss):
   def _compute_loss(self, prediction_tensor: tf.Tensor,
                     target_tensor: tf.Tensor, weights: tf.Tensor,
                     class_indices: Optional[tf.Tensor] = None) -> tf.Tensor:
-    if class_indices is not None:
-      weights = _class_indicator_weights(
-          weights, class_indices, tf.shape(prediction_tensor)[2])
+    weights = _class_indicator_weights(weights, class_indices,
+                                       prediction_tensor)
     return tf.nn.sigmoid_cross_entropy_with_logits(
         labels=target_tensor, logits=prediction_tensor) * weights
 
@@ -186,9 +199,8 @@ class SigmoidFocalClassificationLoss(Loss):
   def _compute_loss(self, prediction_tensor: tf.Tensor,
                     target_tensor: tf.Tensor, weights: tf.Tensor,
                     class_indices: Optional[tf.Tensor] = None) -> tf.Tensor:
-    if class_indices is not None:
-      weights = _class_indicator_weights(
-          weights, class_indices, tf.shape(prediction_tensor)[2])
+    weights = _class_indicator_weights(weights, class_indices,
+                                       prediction_tensor)
     cross_entropy = tf.nn.sigmoid_cross_entropy_with_logits(
         labels=target_tensor, logits=prediction_tensor)
     probabilities = tf.sigmoid(prediction_tensor)
@@ -203,7 +215,33 @@ class SigmoidFocalClassificationLoss(Loss):
     return loss * weights
 
 
-class WeightedSoftmaxClassificationLoss(Loss):
+class _ScaledSoftmaxLoss(Loss):
+  """Softmax cross entropy of logits / logit_scale against `_labels(target)`.
+
+  Shapes and arguments: see WeightedSoftmaxClassificationLoss.
+  """
+
+  def __init__(self, logit_scale: float = 1.0):
+    if not logit_scale > 0:
+      raise ValueError("{}: logit_scale must be > 0, got {}".format(
+          type(self).__name__, logit_scale))
+    self._logit_scale = float(logit_scale)
+
+  @abc.abstractmethod
+  def _labels(self, target_tensor: tf.Tensor) -> tf.Tensor:
+    """float32 [batch_size, num_anchors, num_classes] label distributions."""
+
+  def _compute_loss(self, prediction_tensor: tf.Tensor,
+                    target_tensor: tf.Tensor,
+                    weights: tf.Tensor) -> tf.Tensor:
+    weights = tf.reduce_mean(weights, axis=2)
+    cross_entropy = tf.nn.softmax_cross_entropy_with_logits(
+        labels=self._labels(target_tensor),
+        logits=prediction_tensor / self._logit_scale, axis=-1)
+    return cross_entropy * weights
+
+
+class WeightedSoftmaxClassificationLoss(_ScaledSoftmaxLoss):
   """Softmax cross entropy over classes, times the mean class weight.
 
   Call with prediction (logits) and target (one-hot or soft labels) float32
@@ -213,26 +251,16 @@ class WeightedSoftmaxClassificationLoss(Loss):
 
   Args:
     logit_scale: logits are divided by this before the softmax (> 0).
+
+  Raises:
+    ValueError: if logit_scale is not > 0.
   """
 
-  def __init__(self, logit_scale: float = 1.0):
-    if not logit_scale > 0:
-      raise ValueError(
-          "WeightedSoftmaxClassificationLoss: logit_scale must be > 0, got "
-          "{}".format(logit_scale))
-    self._logit_scale = float(logit_scale)
-
-  def _compute_loss(self, prediction_tensor: tf.Tensor,
-                    target_tensor: tf.Tensor,
-                    weights: tf.Tensor) -> tf.Tensor:
-    weights = tf.reduce_mean(weights, axis=2)
-    logits = prediction_tensor / self._logit_scale
-    cross_entropy = tf.nn.softmax_cross_entropy_with_logits(
-        labels=target_tensor, logits=logits, axis=-1)
-    return cross_entropy * weights
+  def _labels(self, target_tensor: tf.Tensor) -> tf.Tensor:
+    return target_tensor
 
 
-class WeightedSoftmaxClassificationAgainstLogitsLoss(Loss):
+class WeightedSoftmaxClassificationAgainstLogitsLoss(_ScaledSoftmaxLoss):
   """Softmax cross entropy against the softmax of target logits.
 
   Both prediction and target are logits [batch_size, num_anchors,
@@ -244,21 +272,8 @@ class WeightedSoftmaxClassificationAgainstLogitsLoss(Loss):
     logit_scale: divisor of both logits (> 0).
   """
 
-  def __init__(self, logit_scale: float = 1.0):
-    if not logit_scale > 0:
-      raise ValueError(
-          "WeightedSoftmaxClassificationAgainstLogitsLoss: logit_scale must "
-          "be > 0, got {}".format(logit_scale))
-    self._logit_scale = float(logit_scale)
-
-  def _compute_loss(self, prediction_tensor: tf.Tensor,
-                    target_tensor: tf.Tensor,
-                    weights: tf.Tensor) -> tf.Tensor:
-    weights = tf.reduce_mean(weights, axis=2)
-    labels = tf.nn.softmax(target_tensor / self._logit_scale, axis=-1)
-    cross_entropy = tf.nn.softmax_cross_entropy_with_logits(
-        labels=labels, logits=prediction_tensor / self._logit_scale, axis=-1)
-    return cross_entropy * weights
+  def _labels(self, target_tensor: tf.Tensor) -> tf.Tensor:
+    return tf.nn.softmax(target_tensor / self._logit_scale, axis=-1)
 
 
 class BootstrappedSigmoidClassificationLoss(Loss):

@@ -13,7 +13,7 @@ bicubic and area resizing return float32; nearest neighbour keeps the
 dtype. Masks are always resized with nearest neighbour.
 """
 
-from typing import List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence
 
 import tensorflow as tf
 
@@ -225,14 +225,31 @@ def resize_image(image: tf.Tensor,
     return result
 
 
-def _resize_by_ratio(image: tf.Tensor, masks: Optional[tf.Tensor],
-                     target_ratio: tf.Tensor, height: tf.Tensor,
-                     width: tf.Tensor, channels, method: str
-                     ) -> List[tf.Tensor]:
-  """Scales height and width by target_ratio (truncating) and resizes."""
-  size = tf.cast(
-      tf.stack([tf.cast(height, tf.float32), tf.cast(width, tf.float32)])
-      * target_ratio, tf.int32)
+def _resize_side_to_limit(image: tf.Tensor, masks: Optional[tf.Tensor],
+                          limit: int, pick_side: Callable[..., tf.Tensor],
+                          clamp: Callable[..., tf.Tensor], method: str
+                          ) -> List[tf.Tensor]:
+  """Scales image and masks so that one side is clamped to a limit.
+
+  Args:
+    image: rank-3 [height, width, channels] image.
+    masks: optional [num_instances, height, width] masks.
+    limit: the bound, in pixels, of the picked side.
+    pick_side: tf.minimum (the smaller side) or tf.maximum (the larger side).
+    clamp: tf.maximum (raise the side to at least limit) or tf.minimum
+      (lower it to at most limit).
+    method: a tf.image.ResizeMethod.
+
+  Returns:
+    [resized_image, (resized_masks), int32 [3] resized shape]; both sides are
+    scaled by clamp(side, limit) / side and truncated, corners aligned.
+  """
+  shape = tf.shape(image)
+  channels = shape_utils.combined_static_and_dynamic_shape(image)[2]
+  side = pick_side(shape[0], shape[1])
+  ratio = (tf.cast(clamp(side, limit), tf.float32) /
+           tf.cast(side, tf.float32))
+  size = tf.cast(tf.cast(shape[:2], tf.float32) * ratio, tf.int32)
   result = [_resize_image(image, size, method, align_corners=True)]
   if masks is not None:
     result.append(_resize_masks(tf.convert_to_tensor(masks), size,
@@ -266,13 +283,8 @@ def resize_to_min_dimension(image: tf.Tensor,
   image = tf.convert_to_tensor(image)
   _check_image_rank(image, "resize_to_min_dimension")
   with tf.name_scope("ResizeGivenMinDimension"):
-    shape = tf.shape(image)
-    channels = shape_utils.combined_static_and_dynamic_shape(image)[2]
-    smaller = tf.minimum(shape[0], shape[1])
-    target = tf.maximum(smaller, min_dimension)
-    ratio = tf.cast(target, tf.float32) / tf.cast(smaller, tf.float32)
-    return _resize_by_ratio(image, masks, ratio, shape[0], shape[1],
-                            channels, method)
+    return _resize_side_to_limit(image, masks, min_dimension, tf.minimum,
+                                 tf.maximum, method)
 
 
 def resize_to_max_dimension(image: tf.Tensor,
@@ -300,13 +312,8 @@ def resize_to_max_dimension(image: tf.Tensor,
   image = tf.convert_to_tensor(image)
   _check_image_rank(image, "resize_to_max_dimension")
   with tf.name_scope("ResizeGivenMaxDimension"):
-    shape = tf.shape(image)
-    channels = shape_utils.combined_static_and_dynamic_shape(image)[2]
-    larger = tf.maximum(shape[0], shape[1])
-    target = tf.minimum(larger, max_dimension)
-    ratio = tf.cast(target, tf.float32) / tf.cast(larger, tf.float32)
-    return _resize_by_ratio(image, masks, ratio, shape[0], shape[1],
-                            channels, method)
+    return _resize_side_to_limit(image, masks, max_dimension, tf.maximum,
+                                 tf.minimum, method)
 
 
 def resize_pad_to_multiple(image: tf.Tensor,

@@ -18,12 +18,12 @@ rebuilt (keras_model_surgery) as the TF OD API builds it:
 Preprocessing maps [0, 255] to [-1, 1].
 """
 
-from typing import Optional, Tuple
+from typing import Tuple
 
 import keras
 import tensorflow as tf
 
-from object_detection.models import faster_rcnn_keras_feature_extractor
+from object_detection.models import faster_rcnn_single_level_keras_feature_extractor as single_level
 from object_detection.models import keras_model_surgery
 
 _PROPOSAL_OUTPUT = "block17_20_ac"
@@ -75,86 +75,23 @@ def build_inception_resnet_v2_backbone(train_batch_norm: bool,
 
 
 class FasterRCNNInceptionResnetV2KerasFeatureExtractor(
-    faster_rcnn_keras_feature_extractor.FasterRCNNKerasFeatureExtractor):
-  """Faster R-CNN on Inception-ResNet-v2, split after Block17."""
+    single_level.FasterRCNNSingleLevelKerasFeatureExtractor):
+  """Faster R-CNN on Inception-ResNet-v2, split after Block17.
 
-  def __init__(self,
-               is_training: bool,
-               first_stage_features_stride: int = 16,
-               batch_norm_trainable: bool = False,
-               weight_decay: float = 0.0):
-    """Creates the extractor; the network is built on first use.
-
-    Args:
-      is_training: see the base class.
-      first_stage_features_stride: 8 or 16.
-      batch_norm_trainable: see the base class.
-      weight_decay: see the base class.
-
-    Raises:
-      ValueError: if first_stage_features_stride is not 8 or 16.
-    """
-    if first_stage_features_stride not in (8, 16):
-      raise ValueError(
-          "first_stage_features_stride must be 8 or 16, got {}".format(
-              first_stage_features_stride))
-    super().__init__(is_training, first_stage_features_stride,
-                     batch_norm_trainable, weight_decay)
-    self._backbone = None
-    self._proposal_model = None
-    self._box_classifier_model = None
-
-  @property
-  def proposal_feature_strides(self) -> Tuple[int, ...]:
-    return (self._first_stage_features_stride,)
-
-  @property
-  def classification_backbone(self) -> Optional[keras.Model]:
-    return self._backbone
-
-  def _get_backbone(self) -> keras.Model:
-    if self._backbone is None:
-      self._backbone = build_inception_resnet_v2_backbone(
-          self._train_batch_norm, self._weight_decay,
-          self._first_stage_features_stride)
-    return self._backbone
+  Proposal model: images [batch, H, W, 3] -> [batch, ceil(H / s),
+  ceil(W / s), 1088], s = first_stage_features_stride. Box classifier: ROI
+  crops [N, h, w, 1088] -> [N, (h - 1) // 2, (w - 1) // 2, 1536].
+  Constructor arguments: see FasterRCNNSingleLevelKerasFeatureExtractor.
+  """
 
   def preprocess(self, resized_inputs: tf.Tensor) -> tf.Tensor:
     """Maps float32 [batch, H, W, C] in [0, 255] to [-1, 1]."""
     return (2.0 / 255.0) * resized_inputs - 1.0
 
-  def get_proposal_feature_extractor_model(
-      self, name: Optional[str] = None) -> keras.Model:
-    """Images [batch, H, W, 3] -> [batch, ceil(H/s), ceil(W/s), 1088].
+  def _build_backbone(self) -> keras.Model:
+    return build_inception_resnet_v2_backbone(
+        self._train_batch_norm, self._weight_decay,
+        self._first_stage_features_stride)
 
-    Args:
-      name: name of the returned keras.Model (first call only; later calls
-        return the same model).
-
-    Returns:
-      the keras.Model; its layers are shared with classification_backbone.
-    """
-    if self._proposal_model is None:
-      backbone = self._get_backbone()
-      self._proposal_model = keras.Model(
-          backbone.inputs, backbone.get_layer(_PROPOSAL_OUTPUT).output,
-          name=name)
-    return self._proposal_model
-
-  def get_box_classifier_feature_extractor_model(
-      self, name: Optional[str] = None) -> keras.Model:
-    """ROI crops [N, h, w, 1088] -> [N, (h-1)//2, (w-1)//2, 1536].
-
-    Args:
-      name: name of the returned keras.Model (first call only; later calls
-        return the same model).
-
-    Returns:
-      the keras.Model; its layers are shared with classification_backbone.
-    """
-    if self._box_classifier_model is None:
-      backbone = self._get_backbone()
-      self._box_classifier_model = keras.Model(
-          backbone.get_layer(_PROPOSAL_OUTPUT).output,
-          backbone.get_layer(_CLASSIFIER_OUTPUT).output, name=name)
-    return self._box_classifier_model
+  def _split_layer_names(self) -> Tuple[str, str]:
+    return _PROPOSAL_OUTPUT, _CLASSIFIER_OUTPUT

@@ -21,6 +21,10 @@ meta-architecture:
 map) and `fpn_min_level` / `fpn_max_level` (None for single-level extractors)
 describe the proposal features statically, so anchors and ROI level
 assignment can be computed in Python.
+
+Both models are built on the first `get_*_model` call (by the subclass's
+`_build_proposal_model` / `_build_box_classifier_model`) and later calls
+return the same objects, so their layers and weights are created once.
 """
 
 import abc
@@ -63,6 +67,10 @@ class FasterRCNNKerasFeatureExtractor(abc.ABC):
     self._first_stage_features_stride = first_stage_features_stride
     self._train_batch_norm = bool(batch_norm_trainable and is_training)
     self._weight_decay = weight_decay
+    # Set by the subclasses' builders; see classification_backbone.
+    self._backbone: Optional[keras.Model] = None
+    self._proposal_model: Optional[keras.Model] = None
+    self._box_classifier_model: Optional[keras.Model] = None
 
   @property
   def is_training(self) -> bool:
@@ -90,7 +98,6 @@ class FasterRCNNKerasFeatureExtractor(abc.ABC):
     """Output stride of each proposal feature map, in output order."""
 
   @property
-  @abc.abstractmethod
   def classification_backbone(self) -> Optional[keras.Model]:
     """The classification network the proposal features come from.
 
@@ -98,6 +105,7 @@ class FasterRCNNKerasFeatureExtractor(abc.ABC):
     extractors, `get_box_classifier_feature_extractor_model`) has been
     called. It is what a classification checkpoint restores.
     """
+    return self._backbone
 
   @abc.abstractmethod
   def preprocess(self, resized_inputs: tf.Tensor) -> tf.Tensor:
@@ -111,15 +119,38 @@ class FasterRCNNKerasFeatureExtractor(abc.ABC):
       float32 [batch, height, width, channels] preprocessed images.
     """
 
-  @abc.abstractmethod
   def get_proposal_feature_extractor_model(
       self, name: Optional[str] = None) -> keras.Model:
-    """Returns the first stage model; see the module docstring for shapes."""
+    """Returns the first stage model; see the module docstring for shapes.
 
-  @abc.abstractmethod
+    Args:
+      name: name of the returned keras.Model (first call only; later calls
+        return the same model).
+
+    Returns:
+      the keras.Model, built on the first call.
+    """
+    if self._proposal_model is None:
+      self._proposal_model = self._build_proposal_model(name)
+    return self._proposal_model
+
   def get_box_classifier_feature_extractor_model(
       self, name: Optional[str] = None) -> keras.Model:
-    """Returns the second stage model; see the module docstring for shapes."""
+    """As get_proposal_feature_extractor_model, for the second stage model."""
+    if self._box_classifier_model is None:
+      self._box_classifier_model = self._build_box_classifier_model(name)
+    return self._box_classifier_model
+
+  @abc.abstractmethod
+  def _build_proposal_model(self, name: Optional[str]) -> keras.Model:
+    """Builds the first stage model (called once); sets `_backbone`.
+
+    Single-level extractors may set `_backbone` in either builder.
+    """
+
+  @abc.abstractmethod
+  def _build_box_classifier_model(self, name: Optional[str]) -> keras.Model:
+    """Builds the second stage model (called once)."""
 
   def restore_from_classification_checkpoint_fn(
       self,

@@ -18,12 +18,12 @@ Preprocessing subtracts the VGG channel means (RGB order) from [0, 255]
 images.
 """
 
-from typing import Optional, Tuple
+from typing import Tuple
 
 import keras
 import tensorflow as tf
 
-from object_detection.models import faster_rcnn_keras_feature_extractor
+from object_detection.models import faster_rcnn_single_level_keras_feature_extractor as single_level
 from object_detection.models import keras_model_surgery
 
 # RGB channel means of ImageNet in [0, 255].
@@ -106,8 +106,14 @@ def resnet_output_layer_names(resnet_name: str) -> Tuple[str, str, str, str]:
 
 
 class FasterRCNNResnetKerasFeatureExtractor(
-    faster_rcnn_keras_feature_extractor.FasterRCNNKerasFeatureExtractor):
+    single_level.FasterRCNNSingleLevelKerasFeatureExtractor):
   """Faster R-CNN on a Keras ResNet v1, split between conv4 and conv5.
+
+  Proposal model: images [batch, H, W, 3] -> conv4 features
+  [batch, ceil(H / s), ceil(W / s), 1024], s = first_stage_features_stride.
+  Box classifier: ROI crops [N, h, w, 1024] -> conv5 features
+  [N, ceil(h / 2), ceil(w / 2), 2048]. Constructor arguments: see
+  FasterRCNNSingleLevelKerasFeatureExtractor.
 
   Subclasses set RESNET_NAME to "resnet_v1_50", "resnet_v1_101" or
   "resnet_v1_152".
@@ -115,92 +121,18 @@ class FasterRCNNResnetKerasFeatureExtractor(
 
   RESNET_NAME = ""
 
-  def __init__(self,
-               is_training: bool,
-               first_stage_features_stride: int = 16,
-               batch_norm_trainable: bool = False,
-               weight_decay: float = 0.0):
-    """Creates the extractor; networks are built on first use.
-
-    Args:
-      is_training: see the base class.
-      first_stage_features_stride: 16, or 8 for the dilated conv4 stage.
-      batch_norm_trainable: see the base class.
-      weight_decay: see the base class.
-
-    Raises:
-      ValueError: if first_stage_features_stride is not 8 or 16.
-    """
-    if first_stage_features_stride not in (8, 16):
-      raise ValueError(
-          "first_stage_features_stride must be 8 or 16, got {}".format(
-              first_stage_features_stride))
-    super().__init__(is_training, first_stage_features_stride,
-                     batch_norm_trainable, weight_decay)
-    self._resnet_name = self.RESNET_NAME
-    self._backbone = None
-    self._proposal_model = None
-    self._box_classifier_model = None
-
-  @property
-  def proposal_feature_strides(self) -> Tuple[int, ...]:
-    return (self._first_stage_features_stride,)
-
-  @property
-  def classification_backbone(self) -> Optional[keras.Model]:
-    return self._backbone
-
-  def _get_backbone(self) -> keras.Model:
-    if self._backbone is None:
-      output_stride = 8 if self._first_stage_features_stride == 8 else 32
-      self._backbone = build_resnet_backbone(
-          self._resnet_name, self._train_batch_norm, self._weight_decay,
-          output_stride)
-    return self._backbone
-
   def preprocess(self, resized_inputs: tf.Tensor) -> tf.Tensor:
     """VGG mean subtraction; see `vgg_mean_subtraction`."""
     return vgg_mean_subtraction(resized_inputs)
 
-  def get_proposal_feature_extractor_model(
-      self, name: Optional[str] = None) -> keras.Model:
-    """Images [batch, H, W, 3] -> conv4 features [batch, H/s, W/s, 1024].
+  def _build_backbone(self) -> keras.Model:
+    output_stride = 8 if self._first_stage_features_stride == 8 else 32
+    return build_resnet_backbone(self.RESNET_NAME, self._train_batch_norm,
+                                 self._weight_decay, output_stride)
 
-    s is first_stage_features_stride; sizes are rounded up.
-
-    Args:
-      name: name of the returned keras.Model (first call only; later calls
-        return the same model).
-
-    Returns:
-      the keras.Model; its layers are shared with classification_backbone.
-    """
-    if self._proposal_model is None:
-      backbone = self._get_backbone()
-      conv4_name = resnet_output_layer_names(self._resnet_name)[2]
-      self._proposal_model = keras.Model(
-          backbone.inputs, backbone.get_layer(conv4_name).output, name=name)
-    return self._proposal_model
-
-  def get_box_classifier_feature_extractor_model(
-      self, name: Optional[str] = None) -> keras.Model:
-    """ROI crops [N, h, w, 1024] -> conv5 features [N, h/2, w/2, 2048].
-
-    Args:
-      name: name of the returned keras.Model (first call only; later calls
-        return the same model).
-
-    Returns:
-      the keras.Model; its layers are shared with classification_backbone.
-    """
-    if self._box_classifier_model is None:
-      backbone = self._get_backbone()
-      conv4_name, conv5_name = resnet_output_layer_names(
-          self._resnet_name)[2:]
-      self._box_classifier_model = keras.Model(
-          backbone.get_layer(conv4_name).output,
-          backbone.get_layer(conv5_name).output, name=name)
-    return self._box_classifier_model
+  def _split_layer_names(self) -> Tuple[str, str]:
+    """The last conv4 and conv5 block outputs."""
+    return resnet_output_layer_names(self.RESNET_NAME)[2:]
 
 
 class FasterRCNNResnet50KerasFeatureExtractor(

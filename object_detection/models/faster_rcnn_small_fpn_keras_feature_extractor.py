@@ -29,15 +29,12 @@ Preprocessing maps [0, 255] to [-1, 1]. The backbone is the
 scratch).
 """
 
-from typing import Any, Optional, Sequence, Tuple
+from typing import Any, Dict, Sequence, Tuple
 
 import keras
 import tensorflow as tf
 
-from object_detection.models import default_layer_hyperparams
-from object_detection.models import faster_rcnn_keras_feature_extractor
-from object_detection.models import faster_rcnn_resnet_v1_fpn_keras_feature_extractor as resnet_fpn
-from object_detection.models import fpn_feature_maps
+from object_detection.models import faster_rcnn_fpn_keras_feature_extractor as fpn_base
 from object_detection.models import freezable_batch_norm
 
 
@@ -88,7 +85,7 @@ def build_small_backbone(depths: Sequence[int], train_batch_norm: bool,
 
 
 class FasterRCNNSmallFpnKerasFeatureExtractor(
-    faster_rcnn_keras_feature_extractor.FasterRCNNKerasFeatureExtractor):
+    fpn_base.FasterRCNNFpnKerasFeatureExtractor):
   """Small conv backbone + FPN; see the module docstring."""
 
   def __init__(self,
@@ -106,27 +103,18 @@ class FasterRCNNSmallFpnKerasFeatureExtractor(
     """Creates the extractor; networks are built on first use.
 
     Args:
-      is_training: see the base class.
-      first_stage_features_stride: 8 or 16, validated for config
-        compatibility; the FPN strides do not depend on it.
-      conv_hyperparams: KerasLayerHyperparams-like object for the FPN layers;
-        None uses DefaultLayerHyperparams() (ReLU, no batch norm).
-      batch_norm_trainable: see the base class.
-      weight_decay: see the base class.
-      fpn_min_level: finest level, 2 .. 5.
-      fpn_max_level: coarsest level, >= fpn_min_level.
-      additional_layer_depth: channels of every FPN level, > 0.
+      is_training, first_stage_features_stride, conv_hyperparams,
+        batch_norm_trainable, weight_decay, fpn_min_level, fpn_max_level,
+        additional_layer_depth: see FasterRCNNFpnKerasFeatureExtractor.
       override_base_feature_extractor_hyperparams: if True (and
         conv_hyperparams is given), the backbone convs also use
         conv_hyperparams (initializer, regularizer, batch norm, activation).
       backbone_depths: 5 positive channel counts (stem, C2 .. C5).
-      box_classifier_fc_units: units of the two box classifier layers, > 0.
+      box_classifier_fc_units: see FasterRCNNFpnKerasFeatureExtractor.
 
     Raises:
       ValueError: for invalid levels, stride or sizes.
     """
-    resnet_fpn.validate_fpn_levels(fpn_min_level, fpn_max_level,
-                                   first_stage_features_stride)
     backbone_depths = tuple(backbone_depths)
     if len(backbone_depths) != 5 or min(backbone_depths) < 1:
       raise ValueError(
@@ -138,80 +126,21 @@ class FasterRCNNSmallFpnKerasFeatureExtractor(
           "got {} and {}".format(additional_layer_depth,
                                  box_classifier_fc_units))
     super().__init__(is_training, first_stage_features_stride,
-                     batch_norm_trainable, weight_decay)
-    self._conv_hyperparams = (
-        conv_hyperparams if conv_hyperparams is not None
-        else default_layer_hyperparams.DefaultLayerHyperparams())
+                     conv_hyperparams, batch_norm_trainable, weight_decay,
+                     fpn_min_level, fpn_max_level, additional_layer_depth,
+                     box_classifier_fc_units)
     self._override_backbone_hyperparams = (
         override_base_feature_extractor_hyperparams
         and conv_hyperparams is not None)
-    self._fpn_min_level = fpn_min_level
-    self._fpn_max_level = fpn_max_level
-    self._depth = additional_layer_depth
     self._backbone_depths = backbone_depths
-    self._fc_units = box_classifier_fc_units
-    self._backbone = None
-    self._proposal_model = None
-    self._box_classifier_model = None
-
-  @property
-  def fpn_min_level(self) -> int:
-    return self._fpn_min_level
-
-  @property
-  def fpn_max_level(self) -> int:
-    return self._fpn_max_level
-
-  @property
-  def proposal_feature_strides(self) -> Tuple[int, ...]:
-    return tuple(2 ** level for level in range(self._fpn_min_level,
-                                                self._fpn_max_level + 1))
-
-  @property
-  def classification_backbone(self) -> Optional[keras.Model]:
-    return self._backbone
 
   def preprocess(self, resized_inputs: tf.Tensor) -> tf.Tensor:
     """Maps float32 [batch, H, W, C] in [0, 255] to [-1, 1]."""
     return (2.0 / 255.0) * resized_inputs - 1.0
 
-  def get_proposal_feature_extractor_model(
-      self, name: Optional[str] = None) -> keras.Model:
-    """Images [batch, H, W, 3] -> list of FPN maps, levels min .. max.
-
-    Level l is float32 [batch, ceil(H / 2**l), ceil(W / 2**l), depth].
-
-    Args:
-      name: name of the returned keras.Model (first call only; later calls
-        return the same model).
-
-    Returns:
-      the keras.Model; its backbone layers are classification_backbone's.
-    """
-    if self._proposal_model is None:
-      self._backbone = build_small_backbone(
-          self._backbone_depths, self._train_batch_norm, self._weight_decay,
-          self._conv_hyperparams if self._override_backbone_hyperparams
-          else None)
-      features = dict(zip(range(2, 6), self._backbone.outputs))
-      outputs = fpn_feature_maps.build_fpn(
-          features, self._fpn_min_level, self._fpn_max_level, self._depth,
-          self._conv_hyperparams, self._train_batch_norm)
-      self._proposal_model = keras.Model(self._backbone.inputs, outputs,
-                                         name=name)
-    return self._proposal_model
-
-  def get_box_classifier_feature_extractor_model(
-      self, name: Optional[str] = None) -> keras.Model:
-    """ROI crops [N, h, w, depth] -> [N, 1, 1, box_classifier_fc_units].
-
-    Args:
-      name: name of the returned keras.Model (first call only).
-
-    Returns:
-      the keras.Model, built on its first call.
-    """
-    if self._box_classifier_model is None:
-      self._box_classifier_model = resnet_fpn.build_fc_box_classifier(
-          self._fc_units, self._weight_decay, name=name)
-    return self._box_classifier_model
+  def _build_backbone(self) -> Tuple[keras.Model, Dict[int, Any]]:
+    backbone = build_small_backbone(
+        self._backbone_depths, self._train_batch_norm, self._weight_decay,
+        self._conv_hyperparams if self._override_backbone_hyperparams
+        else None)
+    return backbone, dict(zip(range(2, 6), backbone.outputs))

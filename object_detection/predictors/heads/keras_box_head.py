@@ -9,13 +9,14 @@ from typing import Any, Optional
 import keras
 import tensorflow as tf
 
+from object_detection.predictors.heads import keras_roi_dense_predictor
+
 
 class MaskRCNNBoxHead(keras.layers.Layer):
   """Predicts box encodings for each ROI from its pooled features.
 
-  Spatial mean of the ROI features, flatten, optional dropout, one dense
-  layer of num_boxes * box_code_size units, then the fc_hyperparams' batch
-  norm (identity when it has none), as in the TF OD API.
+  Spatial mean of the ROI features, then keras_roi_dense_predictor's layers
+  with num_boxes * box_code_size outputs.
   """
 
   def __init__(self,
@@ -44,17 +45,10 @@ class MaskRCNNBoxHead(keras.layers.Layer):
     super().__init__(name=name)
     self._num_boxes = 1 if share_box_across_classes else num_classes
     self._box_code_size = box_code_size
-    layers = [keras.layers.Flatten()]
-    if use_dropout:
-      layers.append(keras.layers.Dropout(rate=1.0 - dropout_keep_prob))
-    layers.append(keras.layers.Dense(
-        self._num_boxes * box_code_size, name="BoxEncodingPredictor_dense",
-        **fc_hyperparams.params(use_bias=True)))
-    layers.append(fc_hyperparams.build_batch_norm(
-        training=(is_training and not freeze_batchnorm),
-        name="BoxEncodingPredictor_batchnorm"))
-    # A Sequential attribute (not a list) so tf.train.Checkpoint tracks it.
-    self._box_encoder = keras.Sequential(layers, name="BoxEncoder")
+    self._box_encoder = keras_roi_dense_predictor.build_roi_dense_predictor(
+        self._num_boxes * box_code_size, fc_hyperparams, use_dropout,
+        dropout_keep_prob, is_training and not freeze_batchnorm,
+        layer_prefix="BoxEncodingPredictor", name="BoxEncoder")
 
   def call(self, features: tf.Tensor, training: Optional[bool] = None
            ) -> tf.Tensor:

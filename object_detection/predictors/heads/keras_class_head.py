@@ -10,13 +10,14 @@ from typing import Any, Optional
 import keras
 import tensorflow as tf
 
+from object_detection.predictors.heads import keras_roi_dense_predictor
+
 
 class MaskRCNNClassHead(keras.layers.Layer):
   """Predicts class logits (with background) for each ROI.
 
-  Spatial mean of the ROI features, flatten, optional dropout, one dense
-  layer of num_class_slots units, then the fc_hyperparams' batch norm
-  (identity when it has none), as in the TF OD API.
+  Spatial mean of the ROI features, then keras_roi_dense_predictor's layers
+  with num_class_slots outputs.
   """
 
   def __init__(self,
@@ -40,17 +41,11 @@ class MaskRCNNClassHead(keras.layers.Layer):
     """
     super().__init__(name=name)
     self._num_class_slots = num_class_slots
-    layers = [keras.layers.Flatten()]
-    if use_dropout:
-      layers.append(keras.layers.Dropout(rate=1.0 - dropout_keep_prob))
-    layers.append(keras.layers.Dense(
-        num_class_slots, name="ClassPredictor_dense",
-        **fc_hyperparams.params(use_bias=True)))
-    layers.append(fc_hyperparams.build_batch_norm(
-        training=(is_training and not freeze_batchnorm),
-        name="ClassPredictor_batchnorm"))
-    # A Sequential attribute (not a list) so tf.train.Checkpoint tracks it.
-    self._class_predictor = keras.Sequential(layers, name="ClassPredictor")
+    self._class_predictor = (
+        keras_roi_dense_predictor.build_roi_dense_predictor(
+            num_class_slots, fc_hyperparams, use_dropout, dropout_keep_prob,
+            is_training and not freeze_batchnorm,
+            layer_prefix="ClassPredictor", name="ClassPredictor"))
 
   def call(self, features: tf.Tensor, training: Optional[bool] = None
            ) -> tf.Tensor:
