@@ -31,4 +31,5 @@ clean:
 # Recompiles the schema in place after editing protos/*.proto (the editable
 # install imports the generated modules from the source tree).
 protos: $(STAMP)
+	$(PY) -c "import grpc_tools" 2>/dev/null || $(PY) -m pip install --quiet 'grpcio-tools>=1.62'
 	$(PY) -c "import setup; setup.compile_protos('.')"

@@ -105,9 +105,10 @@ def test_set_changes_only_the_edited_lines(config, capsys):
                   "'faster_rcnn_resnet50_keras'", "'resnet \\'v1\\''")
 
 
-def test_set_creates_parents_and_switches_oneofs(config, capsys):
-  path = "model.faster_rcnn.image_resizer.fixed_shape_resizer.height"
-  status, out, _ = _run(capsys, "set", config, path + "=32", "-o", "-")
+def test_set_switches_a_oneof_member_given_as_a_whole(config, capsys):
+  path = "model.faster_rcnn.image_resizer.fixed_shape_resizer"
+  status, out, _ = _run(capsys, "set", config, path + "={ height: 32 }", "-o",
+                        "-")
   assert status == 0
   assert out == PIPELINE.replace(
       "      keep_aspect_ratio_resizer {\n"
@@ -117,6 +118,20 @@ def test_set_creates_parents_and_switches_oneofs(config, capsys):
       "      fixed_shape_resizer {\n"
       "        height: 32\n"
       "      }\n")
+
+
+def test_set_below_an_unset_oneof_member_is_refused(config, capsys):
+  # Going below fixed_shape_resizer would silently drop the configured
+  # keep_aspect_ratio_resizer block.
+  path = "model.faster_rcnn.image_resizer.fixed_shape_resizer.height"
+  assert _run(capsys, "set", config, path + "=32", "-i") == (
+      2, "", "od-config: error: model.faster_rcnn.image_resizer."
+      "fixed_shape_resizer: model.faster_rcnn.image_resizer holds "
+      "'keep_aspect_ratio_resizer' (oneof 'image_resizer_oneof'), not "
+      "'fixed_shape_resizer'; to switch, set fixed_shape_resizer as a whole, "
+      "e.g. model.faster_rcnn.image_resizer.fixed_shape_resizer='{ ... }'\n")
+  with open(config) as f:
+    assert f.read() == PIPELINE
 
 
 def test_set_writes_a_new_file_and_leaves_the_original(config, tmp_path,

@@ -7,8 +7,12 @@ index for an element of a repeated field:
     train_config.data_augmentation_options[1].random_horizontal_flip
     eval_input_reader[0].shuffle
 
-Setting creates absent parent messages (and selects a oneof member, clearing
-its siblings, as protobuf does). Values may be Python values or strings as a
+Setting creates absent parent messages. A path may not go below a oneof
+member other than the one that is set (`model.ssd.num_classes` in a
+faster_rcnn config): that would silently drop the set member. Setting a
+member as a whole (`model.ssd='{...}'`) switches the oneof explicitly.
+Reading below an unset member is refused the same way, rather than
+answering with defaults of a branch the config does not use. Values may be Python values or strings as a
 command line gives them: numbers, `true`/`false`, enum names, `[a, b, c]`
 lists for repeated fields, and text protos (`{ learning_rate: 0.1 }`) for
 messages. Every failure is a ConfigError that names the path, the rule and,
@@ -141,6 +145,29 @@ def _index(container, index: Optional[int], path: str, allow_append: bool
   raise _error(path, "index %d is out of range (valid: %s)" % (index, limit))
 
 
+def _check_oneof_member(parent: message_lib.Message,
+                        field: descriptor_lib.FieldDescriptor,
+                        parent_path: str) -> None:
+  """Refuses a path through a oneof member other than the one that is set.
+
+  Going down such a path would silently discard the member that is set (a
+  whole `faster_rcnn { ... }` block for `model.ssd.num_classes`). Setting a
+  member as a whole (`model.ssd={...}`) is the explicit way to switch, so
+  only paths that continue below the member are checked.
+  """
+  oneof = field.containing_oneof
+  if oneof is None:
+    return
+  chosen = parent.WhichOneof(oneof.name)
+  if chosen is None or chosen == field.name:
+    return
+  raise _error(
+      _join(parent_path, field.name),
+      "%s holds %r (oneof %r), not %r; to switch, set %s as a whole, e.g. "
+      "%s='{ ... }'" % (parent_path or "the message", chosen, oneof.name,
+                        field.name, field.name, _join(parent_path, field.name)))
+
+
 def _descend(message: message_lib.Message, segments: Segments, create: bool
              ) -> Tuple[message_lib.Message, str]:
   """Walks all but the last segment; returns (parent message, its path)."""
@@ -148,6 +175,7 @@ def _descend(message: message_lib.Message, segments: Segments, create: bool
   walked = ""
   for position, (name, index) in enumerate(segments[:-1]):
     field = _field(current.DESCRIPTOR, name, walked)
+    _check_oneof_member(current, field, walked)
     path = _join(walked, name)
     if field.cpp_type != _FD.CPPTYPE_MESSAGE:
       raise _error(path, "is a scalar field; it has no field '%s'" %

@@ -206,12 +206,29 @@ def test_message_value_errors():
       path + ": expects a LearningRate message, got a AdamOptimizer")
 
 
-def test_oneof_member_switch_clears_sibling():
+def test_path_below_another_oneof_member_is_refused():
+  pipeline = _pipeline("train_config { optimizer { momentum_optimizer {"
+                       " momentum_optimizer_value: 0.8 } } }")
+  before = pipeline.SerializeToString()
+  message = ("train_config.optimizer.adam_optimizer: train_config.optimizer "
+             "holds 'momentum_optimizer' (oneof 'optimizer'), not "
+             "'adam_optimizer'; to switch, set adam_optimizer as a whole, "
+             "e.g. train_config.optimizer.adam_optimizer='{ ... }'")
+  assert _raises(pipeline, "train_config.optimizer.adam_optimizer.epsilon",
+                 value=0.1) == message
+  assert _raises(pipeline, "train_config.optimizer.adam_optimizer.epsilon",
+                 setter=False) == message
+  assert pipeline.SerializeToString() == before  # nothing was changed
+
+
+def test_setting_a_oneof_member_as_a_whole_switches():
   pipeline = _pipeline("train_config { optimizer { momentum_optimizer {} } }")
   config_paths.set_field_by_path(
-      pipeline, "train_config.optimizer.adam_optimizer.epsilon", 0.1)
+      pipeline, "train_config.optimizer.adam_optimizer", "{ epsilon: 0.1 }")
   assert pipeline.train_config.optimizer.WhichOneof("optimizer") == (
       "adam_optimizer")
+  assert pipeline.train_config.optimizer.adam_optimizer.epsilon == (
+      pytest.approx(0.1))
 
 
 def test_get_reads_defaults_and_errors():

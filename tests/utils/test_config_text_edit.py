@@ -180,7 +180,7 @@ def _edit_resizer(text: str, path: str, value) -> str:
 
 
 def test_setting_a_oneof_member_removes_the_others():
-  assert _edit_resizer(RESIZER, "fixed_shape_resizer.height", "300") == (
+  assert _edit_resizer(RESIZER, "fixed_shape_resizer", "{ height: 300 }") == (
       "# Resizer.\nfixed_shape_resizer {\n  height: 300\n}\n")
   assert _edit_resizer(
       "fixed_shape_resizer { height: 3 } # one line", "identity_resizer",

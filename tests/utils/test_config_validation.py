@@ -286,7 +286,8 @@ def test_ssd_levels():
 
 
 @pytest.mark.parametrize("edits, expected", [
-    ({"model.faster_rcnn.image_resizer.fixed_shape_resizer.height": 0},
+    ({"model.faster_rcnn.image_resizer":
+      "{ fixed_shape_resizer { height: 0 width: 64 } }"},
      [Problem("error", "model.faster_rcnn.image_resizer.fixed_shape_resizer"
               ".height", "must be > 0, got 0")]),
     ({"model.faster_rcnn.image_resizer.keep_aspect_ratio_resizer"
