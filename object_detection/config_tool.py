@@ -217,7 +217,7 @@ def _validate(args) -> int:
   config_util = _config_util()
   configs = config_util.get_configs_from_pipeline_file(args.config)
   _import_model_builder_quietly()
-  problems = config_util.validate(configs)
+  problems = config_util.validate(configs, config_path=args.config)
   for problem in problems:
     sys.stdout.write("%s: %s: %s: %s\n" % (
         args.config, problem.severity, problem.field_path or "<pipeline>",

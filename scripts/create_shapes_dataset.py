@@ -19,6 +19,7 @@ import tensorflow as tf
 
 from object_detection.data import shapes_dataset
 from object_detection.data import tf_example_writer
+from object_detection.utils import flags_util
 
 OUTPUT_DIR = flags.DEFINE_string("output_dir", "data/shapes", "Folder to write to.")
 NUM_TRAIN = flags.DEFINE_integer("num_train", 800, "Training images.")
@@ -66,4 +67,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-  app.run(main)
+  app.run(main, flags_parser=flags_util.flags_parser_for("create_shapes_dataset"))

@@ -28,19 +28,21 @@ border. It is written atomically. A bad path or config prints one message
 and exits with status 2.
 """
 
+import io
 import math
 import os
 import sys
-import tempfile
 from typing import List, Optional, Sequence, Tuple
 
 from absl import app
 from absl import flags
-from google.protobuf import text_format
 import numpy as np
 
 from object_detection.builders import anchor_generator_builder
 from object_detection.protos import pipeline_pb2
+from object_detection.utils import config_util
+from object_detection.utils import file_io
+from object_detection.utils import flags_util
 
 _PIPELINE_CONFIG_PATH = flags.DEFINE_string(
     "pipeline_config_path", None, "pipeline.config (text format) to read")
@@ -57,17 +59,11 @@ class PlotError(Exception):
 
 
 def read_pipeline(path: str) -> pipeline_pb2.TrainEvalPipelineConfig:
-  """Parses a text-format pipeline config, raising PlotError on failure."""
+  """Loads a pipeline config; errors say file, line, column and field."""
   try:
-    with open(path) as f:
-      text = f.read()
-  except (OSError, UnicodeDecodeError) as error:
-    raise PlotError("cannot read pipeline config {}: {}".format(
-        path, getattr(error, "strerror", None) or error)) from None
-  try:
-    return text_format.Parse(text, pipeline_pb2.TrainEvalPipelineConfig())
-  except text_format.ParseError as error:
-    raise PlotError("{}:{}".format(path, error)) from None
+    return config_util.load_pipeline_config(path)
+  except config_util.ConfigError as error:
+    raise PlotError(str(error)) from None
 
 
 def anchor_config_of(pipeline: pipeline_pb2.TrainEvalPipelineConfig):
@@ -230,16 +226,9 @@ def draw(background: np.ndarray,
                        title="{}: {} anchors".format(title, total),
                        title_fontsize=7)
   legend.get_title().set_ha("left")
-  directory = os.path.dirname(os.path.abspath(output))
-  os.makedirs(directory, exist_ok=True)
-  handle, temp_path = tempfile.mkstemp(suffix=".png", dir=directory)
-  try:
-    with os.fdopen(handle, "wb") as f:
-      fig.savefig(f, format="png", dpi=dpi)
-    os.replace(temp_path, output)
-  except BaseException:
-    os.unlink(temp_path)
-    raise
+  buffer = io.BytesIO()
+  fig.savefig(buffer, format="png", dpi=dpi)
+  file_io.write_bytes_atomically(output, buffer.getvalue())
   return height * scale, width * scale
 
 
@@ -289,4 +278,4 @@ def main(argv: List[str]) -> int:
 
 
 if __name__ == "__main__":
-  app.run(main)
+  app.run(main, flags_parser=flags_util.flags_parser_for("plot_anchors"))

@@ -105,7 +105,10 @@ def _parts(configs: Any) -> _Parts:
     if pipeline.HasField("graph_rewriter"):
       configs["graph_rewriter_config"] = pipeline.graph_rewriter
   readers = []
-  if configs.get("train_input_config") is not None:
+  # A configs dict always holds a train_input_config; an empty one stands
+  # for a pipeline without a training reader, which has nothing to check.
+  train_reader = configs.get("train_input_config")
+  if train_reader is not None and train_reader.ListFields():
     readers.append(("train_input_reader", configs["train_input_config"]))
   eval_readers = configs.get("eval_input_configs")
   if eval_readers is None and configs.get("eval_input_config") is not None:

@@ -69,15 +69,21 @@ def glob(pattern: str) -> List[str]:
 
 
 def write_text_atomically(path: str, text: str) -> None:
-  """Writes `text` to `path` via a temporary file and a rename.
+  """Writes UTF-8 `text` to `path` atomically; see write_bytes_atomically."""
+  write_bytes_atomically(path, text.encode("utf-8"))
+
+
+def write_bytes_atomically(path: str, data: bytes) -> None:
+  """Writes `data` to `path` via a temporary file and a rename.
 
   The temporary file sits beside the target, so on a local disk the rename
   replaces the old file in one step: a failure leaves the old file as it was
-  and no partial file behind. Parent folders are created.
+  and no partial file behind. Parent folders are created; a new file gets
+  the usual permissions (0666 less the umask).
 
   Args:
     path: destination file, local or a URL tf.io.gfile writes.
-    text: the full new content.
+    data: the full new content.
 
   Raises:
     OSError: the folder cannot be created or the file written.
@@ -88,8 +94,8 @@ def write_text_atomically(path: str, text: str) -> None:
     if parent:
       os.makedirs(parent, exist_ok=True)
     try:
-      with open(temporary, "w", encoding="utf-8") as f:
-        f.write(text)
+      with open(temporary, "wb") as f:
+        f.write(data)
       os.replace(temporary, path)
     except BaseException:
       with contextlib.suppress(OSError):
@@ -101,8 +107,8 @@ def write_text_atomically(path: str, text: str) -> None:
     if parent and not tf.io.gfile.exists(parent):
       tf.io.gfile.makedirs(parent)
     try:
-      with tf.io.gfile.GFile(temporary, "w") as f:
-        f.write(text)
+      with tf.io.gfile.GFile(temporary, "wb") as f:
+        f.write(data)
       tf.io.gfile.rename(temporary, path, overwrite=True)
     except BaseException:
       with contextlib.suppress(tf.errors.OpError):

@@ -75,9 +75,8 @@ def test_command_line_bad_path_exits_2_with_one_message(tmp_path):
   assert "Traceback" not in result.stderr
   errors = [line for line in result.stderr.splitlines()
             if line.startswith("plot_anchors:")]
-  assert errors == ["plot_anchors: error: cannot read pipeline config {}: No "
-                    "such file or directory".format(
-                        tmp_path / "missing.config")]
+  assert errors == ["plot_anchors: error: {}: no such file".format(
+      tmp_path / "missing.config")]
   assert not output.exists()
 
 
@@ -143,8 +142,10 @@ def test_ssd_and_multiscale_feature_maps_and_pixels(plot, tmp_path):
 
 @pytest.mark.parametrize("text, message", [
     ("model { faster_rcnn { bogus: 1 } }",
-     "{path}:1:23 : Message type \"object_detection.protos.FasterRcnn\" has "
-     "no field named \"bogus\"."),
+     "{path}:1:23: unknown field 'bogus' in FasterRcnn\n"
+     "    model {{ faster_rcnn {{ bogus: 1 }} }}\n"
+     "                          ^\n"
+     "  in model.faster_rcnn"),
     ("model { faster_rcnn { image_resizer { fixed_shape_resizer {} } } }",
      "model.faster_rcnn.first_stage_anchor_generator: no anchor generator "
      "set"),
@@ -199,3 +200,12 @@ def test_upstream_configs_give_centre_anchors(plot, config_path):
   for _, boxes, count in maps:
     assert count > 0 and boxes.shape[1] == 4
     assert np.all(boxes[:, 2:] > boxes[:, :2])  # positive sizes
+
+
+def test_unknown_flag_exits_2_with_one_message():
+  result = _run("--bogus=1")
+  assert result.returncode == 2
+  assert "Traceback" not in result.stderr
+  assert [line for line in result.stderr.splitlines()
+          if line.startswith("plot_anchors:")] == [
+              "plot_anchors: error: Unknown command line flag 'bogus'"]

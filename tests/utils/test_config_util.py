@@ -247,11 +247,11 @@ def test_failed_save_leaves_old_file_intact(tmp_path, monkeypatch):
 def test_failed_write_leaves_old_file_intact(tmp_path, monkeypatch):
   path = _write(tmp_path / "pipeline.config", "# old content\n")
 
-  class HalfWriter(io.StringIO):
+  class HalfWriter(io.BytesIO):
 
     def __init__(self, target, *args, **kwargs):
       super().__init__()
-      self._file = open(target, "w")
+      self._file = open(target, "wb")
 
     def write(self, data):
       self._file.write(data[:10])
@@ -406,3 +406,13 @@ def test_round_trip_does_not_add_absent_parts():
   assert rebuilt == pipeline
   assert not rebuilt.HasField("train_input_reader")
   assert not rebuilt.HasField("eval_config")
+
+
+def test_saved_file_has_umask_permissions(tmp_path):
+  previous = os.umask(0o027)
+  try:
+    written = config_util.save_pipeline_config(
+        config_util.parse_pipeline_text(SAMPLE), str(tmp_path / "a.config"))
+  finally:
+    os.umask(previous)
+  assert os.stat(written).st_mode & 0o777 == 0o640

@@ -406,3 +406,11 @@ def test_model_builder_rules_are_reported_before_training(workdir):
   assert problems == [Problem(
       "error", "model.faster_rcnn.second_stage_batch_size",
       "must be <= first_stage_max_proposals (50), got 500")]
+
+
+def test_pipeline_without_input_readers_has_no_reader_problems(workdir):
+  # Benchmark-style pipelines have a model and a train_config only.
+  pipeline = text_format.Parse(CLEAN, pipeline_pb2.TrainEvalPipelineConfig())
+  pipeline.ClearField("train_input_reader")
+  pipeline.ClearField("eval_input_reader")
+  assert config_util.validate(pipeline) == []
