@@ -295,11 +295,13 @@ def _unknown_key(key: str) -> ConfigError:
   candidates = list(NAMED_OVERRIDE_KEYS) + list(_GENERIC_ROOTS)
   suggestions = config_errors.closest_names(head if "." in key else key,
                                             candidates)
-  reason = config_errors.with_suggestions(
-      "unknown override key '%s': not a named key (%s), a key_name:input_name"
-      ":field_name key, nor a dotted path starting with %s" % (
-          key, ", ".join(NAMED_OVERRIDE_KEYS), ", ".join(_GENERIC_ROOTS)),
-      suggestions)
+  # The suggestion comes first; the full lists follow for reference.
+  hint = config_errors.did_you_mean(suggestions)
+  reason = (
+      "unknown override key '%s'%s Valid keys: a named key (%s), a "
+      "key_name:input_name:field_name key, or a dotted field path starting "
+      "with %s" % (key, "; " + hint if hint else ".",
+                   ", ".join(NAMED_OVERRIDE_KEYS), ", ".join(_GENERIC_ROOTS)))
   return ConfigError(reason, field_path=key, reason=reason,
                      suggestions=suggestions)
 

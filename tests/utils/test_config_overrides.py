@@ -287,11 +287,18 @@ def test_generic_errors_name_the_full_path():
 
 def test_unknown_keys_are_errors_with_suggestions():
   message = _error(_configs(), "learning_rat", 0.1)
-  assert message.startswith("unknown override key 'learning_rat': not a "
-                            "named key (")
-  assert message.endswith("did you mean 'learning_rate'?")
+  # The suggestion comes first, the lists of valid keys after it.
+  assert message.startswith("unknown override key 'learning_rat'; did you "
+                            "mean 'learning_rate'? Valid keys: a named key "
+                            "(append_eval_input_path, ")
+  assert message.endswith("a dotted field path starting with model, "
+                          "train_config, eval_config, train_input_config, "
+                          "train_input_reader, eval_input_configs, "
+                          "eval_input_reader, eval_input_config, "
+                          "graph_rewriter_config, graph_rewriter")
   message = _error(_configs(), "modle.ssd.num_classes", 1)
-  assert message.endswith("did you mean 'model'?")
+  assert message.startswith("unknown override key 'modle.ssd.num_classes'; "
+                            "did you mean 'model'? Valid keys:")
 
 
 def test_none_and_empty_values_are_skipped():
