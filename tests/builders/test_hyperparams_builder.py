@@ -134,11 +134,22 @@ def test_upstream_faster_rcnn_hyperparams_build(config_path):
     config = text_format.Parse(config_file.read(),
                                pipeline_pb2.TrainEvalPipelineConfig())
   faster_rcnn = config.model.faster_rcnn
-  hyperparams_builder.KerasLayerHyperparams(
-      faster_rcnn.first_stage_box_predictor_conv_hyperparams)
+  configs = [faster_rcnn.first_stage_box_predictor_conv_hyperparams]
   predictor = faster_rcnn.second_stage_box_predictor
   predictor = getattr(predictor, predictor.WhichOneof("box_predictor_oneof"))
   for name in ("fc_hyperparams", "conv_hyperparams"):
     if name in predictor.DESCRIPTOR.fields_by_name and predictor.HasField(
         name):
-      hyperparams_builder.KerasLayerHyperparams(getattr(predictor, name))
+      configs.append(getattr(predictor, name))
+  for hyperparams_config in configs:
+    params = hyperparams_builder.KerasLayerHyperparams(
+        hyperparams_config).params()
+    # Every upstream R-CNN config uses L2 weight 0 (the halving of a non-zero
+    # weight is pinned above); what this adds is that each config's params
+    # build a Keras layer that runs.
+    regularizer = hyperparams_config.regularizer
+    if regularizer.WhichOneof("regularizer_oneof") == "l2_regularizer":
+      assert params["kernel_regularizer"].get_config()["l2"] == pytest.approx(
+          0.5 * regularizer.l2_regularizer.weight)
+    layer = tf.keras.layers.Dense(3, **params)
+    assert layer(tf.ones([2, 4])).shape == (2, 3)
