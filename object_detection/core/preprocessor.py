@@ -1,351 +1,190 @@
-"""Image resizing ops used by the image resizers.
+"""Data augmentation and preprocessing: the TF OD API's `core.preprocessor`.
 
-Images are [height, width, channels] tensors (one image, no batch axis);
-instance masks are [num_instances, height, width]. Every function returns
-a list: [resized_image, resized_masks (only when masks are given),
-resized_image_shape], where resized_image_shape is int32 [3] holding the
-height, width and channels of the image content before any padding.
+`preprocess(tensor_dict, preprocess_options)` applies a list of
+(op, kwargs) pairs, as `preprocessor_builder.build` returns them, to a
+tensor dict of standard fields. The ops themselves live in
+`core/preprocessor_ops/` by family and are re-exported here under their
+TF OD API names, so `preprocessor.random_horizontal_flip` and friends work
+as before.
 
-Interpolation follows the TF Object Detection API, whose resizes are the
-TF1 ones: pixel centres are not shifted by half a pixel
-(half_pixel_centers=False) and `align_corners` is honoured. Bilinear,
-bicubic and area resizing return float32; nearest neighbour keeps the
-dtype. Masks are always resized with nearest neighbour.
+Conventions (those of the TF OD API):
+  - Inside an op the image is float32 [height, width, channels], pixel
+    values as the previous steps left them (0..255 after decoding).
+    `preprocess` takes and returns tensor_dict['image'] as [1, H, W, C].
+  - Boxes are normalised float32 [num_boxes, 4] [ymin, xmin, ymax, xmax].
+  - Masks are [num_boxes, height, width]; keypoints [num_boxes,
+    num_keypoints, 2] normalised (y, x).
+  - Each op returns one output per positional argument it was given that
+    was not None, in argument order.
+
+Randomness: pass `seed` (an int [2] tensor) to `preprocess` for
+reproducible, order-independent augmentation; see `random_ops`.
 """
 
-from typing import Callable, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import tensorflow as tf
 
-from object_detection.utils import shape_utils
+from object_detection.core import standard_fields as fields
+from object_detection.core.preprocessor_ops import arg_fields
+from object_detection.core.preprocessor_ops import random_ops
+# The image resizers' ops (TF OD API names).
+from object_detection.core.preprocessor_ops.image_resize import (  # noqa: F401
+    resize_image, resize_pad_to_multiple, resize_to_max_dimension,
+    resize_to_min_dimension, resize_to_range)
+# Augmentation op families; each module has `func_arg_map(ArgFields)`.
+_OP_MODULES: Tuple[Any, ...] = ()
 
-ResizeMethod = tf.image.ResizeMethod
+PreprocessorCache = random_ops.PreprocessorCache
+ArgFields = arg_fields.ArgFields
+FuncArgMap = Dict[Callable, Tuple[Optional[str], ...]]
 
+_fields = fields.InputDataFields
 
-def _resize_4d(images: tf.Tensor, size: tf.Tensor, method: str,
-               align_corners: bool) -> tf.Tensor:
-  """Resizes [batch, h, w, c] images with TF1 (legacy) pixel alignment."""
-  if method == ResizeMethod.BILINEAR:
-    return tf.raw_ops.ResizeBilinear(images=images, size=size,
-                                     align_corners=align_corners,
-                                     half_pixel_centers=False)
-  if method == ResizeMethod.NEAREST_NEIGHBOR:
-    return tf.raw_ops.ResizeNearestNeighbor(images=images, size=size,
-                                            align_corners=align_corners,
-                                            half_pixel_centers=False)
-  if method == ResizeMethod.BICUBIC:
-    return tf.raw_ops.ResizeBicubic(images=images, size=size,
-                                    align_corners=align_corners,
-                                    half_pixel_centers=False)
-  if method == ResizeMethod.AREA:
-    return tf.raw_ops.ResizeArea(images=images, size=size,
-                                 align_corners=align_corners)
-  raise ValueError(
-      "resize method must be one of bilinear, nearest, bicubic, area; got "
-      "{!r}".format(method))
-
-
-def _resize_image(image: tf.Tensor, size: tf.Tensor, method: str,
-                  align_corners: bool) -> tf.Tensor:
-  """Resizes one [h, w, c] image to size (int32 [2])."""
-  return _resize_4d(image[tf.newaxis], size, method, align_corners)[0]
+# Per-box fields that no op takes; kept in step with the boxes through the
+# ops' box_indices output (see arg_fields).
+_UNTRACKED_BOX_FIELDS = (
+    _fields.groundtruth_is_crowd,
+    _fields.groundtruth_area,
+    _fields.groundtruth_difficult,
+    _fields.groundtruth_group_of,
+    _fields.groundtruth_track_ids,
+)
 
 
-def _resize_masks(masks: tf.Tensor, size: tf.Tensor,
-                  align_corners: bool) -> tf.Tensor:
-  """Nearest-neighbour resize of [num_instances, h, w] masks."""
-  resized = _resize_4d(masks[..., tf.newaxis], size,
-                       ResizeMethod.NEAREST_NEIGHBOR, align_corners)
-  return resized[..., 0]
+def get_default_func_arg_map(include_label_weights: bool = True,
+                             include_label_confidences: bool = False,
+                             include_multiclass_scores: bool = False,
+                             include_instance_masks: bool = False,
+                             include_instance_mask_weights: bool = False,
+                             include_keypoints: bool = False,
+                             include_keypoint_visibilities: bool = False,
+                             include_dense_pose: bool = False,
+                             include_keypoint_depths: bool = False
+                             ) -> FuncArgMap:
+  """The tensor_dict keys each op reads, for the fields that are present.
+
+  Args:
+    include_*: whether tensor_dict holds that field (so ops transform it).
+  Returns:
+    dict op -> tuple of tensor_dict keys (or None) for its positional args.
+  """
+  def key(include: bool, name: str) -> Optional[str]:
+    return name if include else None
+
+  arg_fields_used = ArgFields(
+      label_weights=key(include_label_weights, _fields.groundtruth_weights),
+      label_confidences=key(include_label_confidences,
+                            _fields.groundtruth_confidences),
+      multiclass_scores=key(include_multiclass_scores,
+                            _fields.multiclass_scores),
+      masks=key(include_instance_masks, _fields.groundtruth_instance_masks),
+      mask_weights=key(include_instance_mask_weights,
+                       _fields.groundtruth_instance_mask_weights),
+      keypoints=key(include_keypoints, _fields.groundtruth_keypoints),
+      keypoint_visibilities=key(include_keypoint_visibilities,
+                                _fields.groundtruth_keypoint_visibilities),
+      dp_num_points=key(include_dense_pose, _fields.groundtruth_dp_num_points),
+      dp_part_ids=key(include_dense_pose, _fields.groundtruth_dp_part_ids),
+      dp_surface_coords=key(include_dense_pose,
+                            _fields.groundtruth_dp_surface_coords),
+      keypoint_depths=key(include_keypoint_depths,
+                          _fields.groundtruth_keypoint_depths),
+      keypoint_depth_weights=key(include_keypoint_depths,
+                                 _fields.groundtruth_keypoint_depth_weights))
+  func_arg_map: FuncArgMap = {}
+  for module in _OP_MODULES:
+    func_arg_map.update(module.func_arg_map(arg_fields_used))
+  return func_arg_map
 
 
-def _check_image_rank(image: tf.Tensor, op_name: str) -> None:
-  if image.shape.rank != 3:
+def _num_boxes(tensor_dict: Dict[str, tf.Tensor]) -> Optional[tf.Tensor]:
+  boxes = tensor_dict.get(_fields.groundtruth_boxes)
+  return None if boxes is None else tf.shape(boxes)[0]
+
+
+def _apply_step(tensor_dict: Dict[str, tf.Tensor], func: Callable,
+                params: Dict[str, Any], arg_names: Sequence[Optional[str]],
+                seed: Optional[tf.Tensor]) -> None:
+  """Runs one op on tensor_dict in place."""
+  args = [tensor_dict.get(name) if name is not None else None
+          for name in arg_names]
+  params = dict(params)
+  if seed is not None:
+    params["seed"] = seed
+  results = func(*args, **params)
+  if not isinstance(results, (list, tuple)):
+    results = (results,)
+  given = [name for name, arg in zip(arg_names, args) if arg is not None]
+  # An op may return more (resize_image adds the new shape); extra
+  # outputs are dropped, as in the TF OD API.
+  if len(results) < len(given):
     raise ValueError(
-        "{}: image must have rank 3 [height, width, channels], got shape "
-        "{}".format(op_name, image.shape))
+        "{} returned {} outputs for {} inputs ({})".format(
+            getattr(func, "__name__", func), len(results), len(given),
+            ", ".join(given)))
+  for name, result in zip(given, results):
+    tensor_dict[name] = result
 
 
-def _static_range_size(height: int, width: int, min_dimension: int,
-                       max_dimension: Optional[int]) -> List[int]:
-  """[new_height, new_width] for resize_to_range with a static input."""
-  large_scale = min_dimension / float(min(height, width))
-  new_size = [int(round(height * large_scale)),
-              int(round(width * large_scale))]
-  if max_dimension and max(new_size) > max_dimension:
-    small_scale = max_dimension / float(max(height, width))
-    new_size = [int(round(height * small_scale)),
-                int(round(width * small_scale))]
-  return new_size
-
-
-def _dynamic_range_size(height: tf.Tensor, width: tf.Tensor,
-                        min_dimension: int,
-                        max_dimension: Optional[int]) -> tf.Tensor:
-  """int32 [2] new size for resize_to_range with a dynamic input."""
-  height = tf.cast(height, tf.float32)
-  width = tf.cast(width, tf.float32)
-  large_scale = min_dimension / tf.minimum(height, width)
-  large_size = tf.cast(tf.round(tf.stack([height, width]) * large_scale),
-                       tf.int32)
-  if not max_dimension:
-    return large_size
-  small_scale = max_dimension / tf.maximum(height, width)
-  small_size = tf.cast(tf.round(tf.stack([height, width]) * small_scale),
-                       tf.int32)
-  return tf.where(tf.reduce_max(large_size) > max_dimension, small_size,
-                  large_size)
-
-
-def resize_to_range(image: tf.Tensor,
-                    masks: Optional[tf.Tensor] = None,
-                    min_dimension: Optional[int] = None,
-                    max_dimension: Optional[int] = None,
-                    method: str = ResizeMethod.BILINEAR,
-                    align_corners: bool = False,
-                    pad_to_max_dimension: bool = False,
-                    per_channel_pad_value: Sequence[float] = (0, 0, 0)
-                    ) -> List[tf.Tensor]:
-  """Resizes keeping the aspect ratio so the image fits a size range.
-
-  The smaller side becomes min_dimension unless the larger side would then
-  exceed max_dimension, in which case the larger side becomes
-  max_dimension. New sides are rounded to the nearest integer (Python
-  round, half to even).
+def preprocess(tensor_dict: Dict[str, tf.Tensor],
+               preprocess_options: Sequence[Tuple[Callable, Dict[str, Any]]],
+               func_arg_map: Optional[FuncArgMap] = None,
+               preprocess_vars_cache: Optional[PreprocessorCache] = None,
+               seed: Optional[tf.Tensor] = None) -> Dict[str, tf.Tensor]:
+  """Applies preprocessing steps in order.
 
   Args:
-    image: [height, width, channels] image.
-    masks: optional [num_instances, height, width] masks.
-    min_dimension: target size of the smaller side, in pixels.
-    max_dimension: largest allowed size of the larger side; None or 0 for
-      no limit.
-    method: a tf.image.ResizeMethod (bilinear, nearest, bicubic, area).
-    align_corners: align the corner pixels of input and output.
-    pad_to_max_dimension: pad the result at the bottom and right to
-      [max_dimension, max_dimension] (masks with zeros).
-    per_channel_pad_value: pad value of each image channel; its length
-      must equal the number of channels when padding.
-
+    tensor_dict: standard field name -> tensor; 'image' is float32
+      [1, height, width, channels].
+    preprocess_options: (op, kwargs) pairs, e.g. from
+      `preprocessor_builder.build`.
+    func_arg_map: op -> tensor_dict keys of its positional arguments;
+      `get_default_func_arg_map()` when None.
+    preprocess_vars_cache: a PreprocessorCache; ops store their random
+      draws in it and repeat them on later calls with the same cache.
+    seed: optional int [2] tensor. When given, step i receives the
+      stateless seed fold_in(seed, i), so the result depends only on the
+      seed (an extension: TF OD API ops take Python int seeds).
   Returns:
-    [resized_image, (resized_masks), resized_image_shape]: the image
-    [new_height, new_width, channels] (or [max_dimension, max_dimension,
-    channels] when padding), masks [num_instances, new_height, new_width]
-    (padded likewise) and int32 [3] = [new_height, new_width, channels],
-    the unpadded size.
-
+    A new dict with the transformed fields; 'image' stays [1, H, W, C].
   Raises:
-    ValueError: if image is not rank 3, or padding is requested without
-      max_dimension or with a per_channel_pad_value of the wrong length.
+    ValueError: no image, an image that is not [1, H, W, C], or an op
+      missing from func_arg_map.
   """
-  image = tf.convert_to_tensor(image)
-  _check_image_rank(image, "resize_to_range")
-  if pad_to_max_dimension and not max_dimension:
-    raise ValueError(
-        "resize_to_range: pad_to_max_dimension needs max_dimension > 0")
-  with tf.name_scope("ResizeToRange"):
-    height, width, channels = shape_utils.combined_static_and_dynamic_shape(
-        image)
-    if isinstance(height, int) and isinstance(width, int):
-      new_size = tf.constant(
-          _static_range_size(height, width, min_dimension, max_dimension),
-          tf.int32)
-    else:
-      new_size = _dynamic_range_size(height, width, min_dimension,
-                                     max_dimension)
-    new_image = _resize_image(image, new_size, method, align_corners)
-    if pad_to_max_dimension:
-      new_image = _pad_per_channel(new_image, new_size, max_dimension,
-                                   per_channel_pad_value)
-    result = [new_image]
-    if masks is not None:
-      new_masks = _resize_masks(tf.convert_to_tensor(masks), new_size,
-                                align_corners)
-      if pad_to_max_dimension:
-        new_masks = tf.pad(
-            new_masks, [[0, 0], [0, max_dimension - new_size[0]],
-                        [0, max_dimension - new_size[1]]])
-        new_masks.set_shape([None, max_dimension, max_dimension])
-      result.append(new_masks)
-    result.append(tf.concat([new_size, [channels]], axis=0))
-    return result
+  if func_arg_map is None:
+    func_arg_map = get_default_func_arg_map()
+  if _fields.image not in tensor_dict:
+    raise ValueError("tensor_dict must have an '{}' field".format(
+        _fields.image))
+  image = tensor_dict[_fields.image]
+  if image.shape.rank != 4 or (image.shape[0] not in (None, 1)):
+    raise ValueError("image must be [1, height, width, channels], got "
+                     "shape {}".format(image.shape))
+  tensor_dict = dict(tensor_dict)
+  tensor_dict[_fields.image] = tf.squeeze(image, axis=0)
+  for index, (func, params) in enumerate(preprocess_options):
+    if func not in func_arg_map:
+      raise ValueError("the func_arg_map has no entry for {}".format(
+          getattr(func, "__name__", func)))
+    arg_names = func_arg_map[func]
+    tracks_boxes = arg_fields.BOX_INDICES in arg_names
+    num_boxes = _num_boxes(tensor_dict)
+    if tracks_boxes and num_boxes is not None:
+      tensor_dict[arg_fields.BOX_INDICES] = tf.range(num_boxes)
+    if preprocess_vars_cache is not None:
+      params = dict(params, preprocess_vars_cache=preprocess_vars_cache)
+    step_seed = None if seed is None else random_ops.derive(seed, index)
+    _apply_step(tensor_dict, func, params, arg_names, step_seed)
+    indices = tensor_dict.pop(arg_fields.BOX_INDICES, None)
+    if indices is not None:
+      for name in _UNTRACKED_BOX_FIELDS:
+        if name in tensor_dict:
+          tensor_dict[name] = tf.gather(tensor_dict[name], indices)
+  tensor_dict[_fields.image] = tensor_dict[_fields.image][tf.newaxis]
+  return tensor_dict
 
 
-def _pad_per_channel(image: tf.Tensor, size: tf.Tensor, max_dimension: int,
-                     per_channel_pad_value: Sequence[float]) -> tf.Tensor:
-  """Pads [h, w, c] bottom/right to max_dimension with a value per channel."""
-  channels = image.shape[2]
-  if channels is None or len(per_channel_pad_value) != channels:
-    raise ValueError(
-        "resize_to_range: per_channel_pad_value has {} values but the image "
-        "has {} channels".format(len(per_channel_pad_value), channels))
-  pad_value = tf.constant(per_channel_pad_value, image.dtype)
-  paddings = [[0, max_dimension - size[0]], [0, max_dimension - size[1]],
-              [0, 0]]
-  # Pad with 0, then add the pad value wherever the pixel is padding.
-  padded = tf.pad(image, paddings)
-  is_content = tf.pad(tf.ones_like(image[..., :1]), paddings)
-  padded += (1 - is_content) * pad_value
-  padded.set_shape([max_dimension, max_dimension, channels])
-  return padded
-
-
-def resize_image(image: tf.Tensor,
-                 masks: Optional[tf.Tensor] = None,
-                 new_height: int = 600,
-                 new_width: int = 1024,
-                 method: str = ResizeMethod.BILINEAR,
-                 align_corners: bool = False) -> List[tf.Tensor]:
-  """Resizes an image (and masks) to a fixed size, ignoring aspect ratio.
-
-  Args:
-    image: [height, width, channels] image.
-    masks: optional [num_instances, height, width] masks.
-    new_height: output height in pixels.
-    new_width: output width in pixels.
-    method: a tf.image.ResizeMethod.
-    align_corners: align the corner pixels of input and output.
-
-  Returns:
-    [resized_image [new_height, new_width, channels], (resized_masks
-    [num_instances, new_height, new_width]), int32 [3] resized shape].
-
-  Raises:
-    ValueError: if image is not rank 3.
-  """
-  image = tf.convert_to_tensor(image)
-  _check_image_rank(image, "resize_image")
-  with tf.name_scope("ResizeImage"):
-    size = tf.constant([new_height, new_width], tf.int32)
-    channels = shape_utils.combined_static_and_dynamic_shape(image)[2]
-    result = [_resize_image(image, size, method, align_corners)]
-    if masks is not None:
-      result.append(_resize_masks(tf.convert_to_tensor(masks), size,
-                                  align_corners))
-    result.append(tf.stack([new_height, new_width, channels]))
-    return result
-
-
-def _resize_side_to_limit(image: tf.Tensor, masks: Optional[tf.Tensor],
-                          limit: int, pick_side: Callable[..., tf.Tensor],
-                          clamp: Callable[..., tf.Tensor], method: str
-                          ) -> List[tf.Tensor]:
-  """Scales image and masks so that one side is clamped to a limit.
-
-  Args:
-    image: rank-3 [height, width, channels] image.
-    masks: optional [num_instances, height, width] masks.
-    limit: the bound, in pixels, of the picked side.
-    pick_side: tf.minimum (the smaller side) or tf.maximum (the larger side).
-    clamp: tf.maximum (raise the side to at least limit) or tf.minimum
-      (lower it to at most limit).
-    method: a tf.image.ResizeMethod.
-
-  Returns:
-    [resized_image, (resized_masks), int32 [3] resized shape]; both sides are
-    scaled by clamp(side, limit) / side and truncated, corners aligned.
-  """
-  shape = tf.shape(image)
-  channels = shape_utils.combined_static_and_dynamic_shape(image)[2]
-  side = pick_side(shape[0], shape[1])
-  ratio = (tf.cast(clamp(side, limit), tf.float32) /
-           tf.cast(side, tf.float32))
-  size = tf.cast(tf.cast(shape[:2], tf.float32) * ratio, tf.int32)
-  result = [_resize_image(image, size, method, align_corners=True)]
-  if masks is not None:
-    result.append(_resize_masks(tf.convert_to_tensor(masks), size,
-                                align_corners=True))
-  result.append(tf.concat([size, [channels]], axis=0))
-  return result
-
-
-def resize_to_min_dimension(image: tf.Tensor,
-                            masks: Optional[tf.Tensor] = None,
-                            min_dimension: int = 600,
-                            method: str = ResizeMethod.BILINEAR
-                            ) -> List[tf.Tensor]:
-  """Upscales so the smaller side is at least min_dimension.
-
-  Images whose smaller side is already >= min_dimension keep their size.
-  New sides are truncated to integers; corners are aligned.
-
-  Args:
-    image: [height, width, channels] image.
-    masks: optional [num_instances, height, width] masks.
-    min_dimension: smallest allowed size of the smaller side.
-    method: a tf.image.ResizeMethod.
-
-  Returns:
-    [resized_image, (resized_masks), int32 [3] resized shape].
-
-  Raises:
-    ValueError: if image is not rank 3.
-  """
-  image = tf.convert_to_tensor(image)
-  _check_image_rank(image, "resize_to_min_dimension")
-  with tf.name_scope("ResizeGivenMinDimension"):
-    return _resize_side_to_limit(image, masks, min_dimension, tf.minimum,
-                                 tf.maximum, method)
-
-
-def resize_to_max_dimension(image: tf.Tensor,
-                            masks: Optional[tf.Tensor] = None,
-                            max_dimension: int = 600,
-                            method: str = ResizeMethod.BILINEAR
-                            ) -> List[tf.Tensor]:
-  """Downscales so the larger side is at most max_dimension.
-
-  Images whose larger side is already <= max_dimension keep their size.
-  New sides are truncated to integers; corners are aligned.
-
-  Args:
-    image: [height, width, channels] image.
-    masks: optional [num_instances, height, width] masks.
-    max_dimension: largest allowed size of the larger side.
-    method: a tf.image.ResizeMethod.
-
-  Returns:
-    [resized_image, (resized_masks), int32 [3] resized shape].
-
-  Raises:
-    ValueError: if image is not rank 3.
-  """
-  image = tf.convert_to_tensor(image)
-  _check_image_rank(image, "resize_to_max_dimension")
-  with tf.name_scope("ResizeGivenMaxDimension"):
-    return _resize_side_to_limit(image, masks, max_dimension, tf.maximum,
-                                 tf.minimum, method)
-
-
-def resize_pad_to_multiple(image: tf.Tensor,
-                           masks: Optional[tf.Tensor] = None,
-                           multiple: int = 1) -> List[tf.Tensor]:
-  """Pads bottom and right with zeros so both sides are multiples of N.
-
-  Args:
-    image: [height, width, channels] image.
-    masks: optional [num_instances, height, width] masks.
-    multiple: the sides of the output are multiples of this (>= 1).
-
-  Returns:
-    [padded_image, (padded_masks), int32 [3] shape of the image before
-    padding].
-
-  Raises:
-    ValueError: if image is not rank 3 or multiple < 1.
-  """
-  image = tf.convert_to_tensor(image)
-  _check_image_rank(image, "resize_pad_to_multiple")
-  if multiple < 1:
-    raise ValueError(
-        "resize_pad_to_multiple: multiple must be >= 1, got {}".format(
-            multiple))
-  with tf.name_scope("ResizePadToMultiple"):
-    shape = tf.shape(image)
-    padded_size = (shape[:2] + multiple - 1) // multiple * multiple
-    pad = padded_size - shape[:2]
-    result = [tf.pad(image, [[0, pad[0]], [0, pad[1]], [0, 0]])]
-    if masks is not None:
-      result.append(tf.pad(tf.convert_to_tensor(masks),
-                           [[0, 0], [0, pad[0]], [0, pad[1]]]))
-    result.append(shape)
-    return result
+def op_names() -> List[str]:
+  """Names of the augmentation ops available to `preprocess`."""
+  return sorted(func.__name__ for func in get_default_func_arg_map())

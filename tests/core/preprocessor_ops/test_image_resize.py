@@ -1,10 +1,10 @@
-"""Tests for object_detection/core/preprocessor.py (resize functions)."""
+"""Tests for object_detection/core/preprocessor_ops/image_resize.py."""
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from object_detection.core import preprocessor
+from object_detection.core.preprocessor_ops import image_resize as preprocessor
 
 
 def _ramp_image(height, width, channels=3):
