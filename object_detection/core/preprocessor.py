@@ -33,7 +33,26 @@ from object_detection.core.preprocessor_ops.image_resize import (  # noqa: F401
     resize_image, resize_pad_to_multiple, resize_to_max_dimension,
     resize_to_min_dimension, resize_to_range)
 # Augmentation op families; each module has `func_arg_map(ArgFields)`.
-_OP_MODULES: Tuple[Any, ...] = ()
+from object_detection.core.preprocessor_ops import crop, flip_rotate, ssd_crop
+from object_detection.core.preprocessor_ops.crop import (  # noqa: F401
+    random_crop_image, random_crop_to_aspect_ratio)
+from object_detection.core.preprocessor_ops.flip_rotate import (  # noqa: F401
+    random_horizontal_flip, random_rotation90, random_vertical_flip)
+from object_detection.core.preprocessor_ops.ssd_crop import (  # noqa: F401
+    ssd_random_crop, ssd_random_crop_fixed_aspect_ratio)
+from object_detection.core.preprocessor_ops import color, labels, pixel_value
+from object_detection.core.preprocessor_ops.color import (  # noqa: F401
+    adjust_gamma, random_adjust_brightness, random_adjust_contrast,
+    random_adjust_hue, random_adjust_saturation, random_distort_color,
+    random_rgb_to_gray, rgb_to_gray)
+from object_detection.core.preprocessor_ops.labels import (  # noqa: F401
+    convert_class_logits_to_softmax, drop_label_probabilistically,
+    remap_labels)
+from object_detection.core.preprocessor_ops.pixel_value import (  # noqa: F401
+    normalize_image, random_jpeg_quality, random_pixel_value_scale,
+    subtract_channel_mean)
+_OP_MODULES: Tuple[Any, ...] = (color, pixel_value, labels, flip_rotate,
+                                crop, ssd_crop)
 
 PreprocessorCache = random_ops.PreprocessorCache
 ArgFields = arg_fields.ArgFields
