@@ -21,6 +21,7 @@ Randomness: pass `seed` (an int [2] tensor) to `preprocess` for
 reproducible, order-independent augmentation; see `random_ops`.
 """
 
+import inspect
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import tensorflow as tf
@@ -33,6 +34,25 @@ from object_detection.core.preprocessor_ops.image_resize import (  # noqa: F401
     resize_image, resize_pad_to_multiple, resize_to_max_dimension,
     resize_to_min_dimension, resize_to_range)
 # Augmentation op families; each module has `func_arg_map(ArgFields)`.
+from object_detection.core.preprocessor_ops import autoaugment
+from object_detection.core.preprocessor_ops.autoaugment import (  # noqa: F401
+    autoaugment_image)
+from object_detection.core.preprocessor_ops import scale, square_crop
+from object_detection.core.preprocessor_ops.scale import (  # noqa: F401
+    random_downscale_to_target_pixels, random_image_scale,
+    random_resize_method, scale_boxes_to_pixel_coordinates)
+from object_detection.core.preprocessor_ops.square_crop import (  # noqa: F401
+    random_scale_crop_and_pad_to_square, random_square_crop_by_scale)
+from object_detection.core.preprocessor_ops import crop_pad, pad
+from object_detection.core.preprocessor_ops.crop_pad import (  # noqa: F401
+    random_crop_pad_image, ssd_random_crop_pad,
+    ssd_random_crop_pad_fixed_aspect_ratio)
+from object_detection.core.preprocessor_ops.pad import (  # noqa: F401
+    random_absolute_pad_image, random_pad_image, random_pad_to_aspect_ratio)
+from object_detection.core.preprocessor_ops import patches
+from object_detection.core.preprocessor_ops.patches import (  # noqa: F401
+    random_black_patches, random_jitter_boxes, random_patch_gaussian,
+    random_self_concat_image)
 from object_detection.core.preprocessor_ops import crop, flip_rotate, ssd_crop
 from object_detection.core.preprocessor_ops.crop import (  # noqa: F401
     random_crop_image, random_crop_to_aspect_ratio)
@@ -52,7 +72,9 @@ from object_detection.core.preprocessor_ops.pixel_value import (  # noqa: F401
     normalize_image, random_jpeg_quality, random_pixel_value_scale,
     subtract_channel_mean)
 _OP_MODULES: Tuple[Any, ...] = (color, pixel_value, labels, flip_rotate,
-                                crop, ssd_crop)
+                                crop, ssd_crop, patches, pad,
+                                crop_pad, scale,
+                                square_crop, autoaugment)
 
 PreprocessorCache = random_ops.PreprocessorCache
 ArgFields = arg_fields.ArgFields
@@ -122,15 +144,34 @@ def _num_boxes(tensor_dict: Dict[str, tf.Tensor]) -> Optional[tf.Tensor]:
   return None if boxes is None else tf.shape(boxes)[0]
 
 
+def _accepts(func: Callable, name: str) -> bool:
+  """Whether `func` takes a keyword argument `name`."""
+  try:
+    parameters = inspect.signature(func).parameters
+  except (TypeError, ValueError):
+    return False
+  return name in parameters or any(
+      parameter.kind == inspect.Parameter.VAR_KEYWORD
+      for parameter in parameters.values())
+
+
 def _apply_step(tensor_dict: Dict[str, tf.Tensor], func: Callable,
                 params: Dict[str, Any], arg_names: Sequence[Optional[str]],
-                seed: Optional[tf.Tensor]) -> None:
-  """Runs one op on tensor_dict in place."""
+                seed: Optional[tf.Tensor],
+                preprocess_vars_cache: Optional[PreprocessorCache]) -> None:
+  """Runs one op on tensor_dict in place.
+
+  The seed and the cache go only to ops that take them (deterministic ops
+  such as resize_image do not), as in the TF OD API.
+  """
   args = [tensor_dict.get(name) if name is not None else None
           for name in arg_names]
   params = dict(params)
-  if seed is not None:
+  if seed is not None and _accepts(func, "seed"):
     params["seed"] = seed
+  if preprocess_vars_cache is not None and _accepts(func,
+                                                    "preprocess_vars_cache"):
+    params["preprocess_vars_cache"] = preprocess_vars_cache
   results = func(*args, **params)
   if not isinstance(results, (list, tuple)):
     results = (results,)
@@ -191,10 +232,9 @@ def preprocess(tensor_dict: Dict[str, tf.Tensor],
     num_boxes = _num_boxes(tensor_dict)
     if tracks_boxes and num_boxes is not None:
       tensor_dict[arg_fields.BOX_INDICES] = tf.range(num_boxes)
-    if preprocess_vars_cache is not None:
-      params = dict(params, preprocess_vars_cache=preprocess_vars_cache)
     step_seed = None if seed is None else random_ops.derive(seed, index)
-    _apply_step(tensor_dict, func, params, arg_names, step_seed)
+    _apply_step(tensor_dict, func, params, arg_names, step_seed,
+                preprocess_vars_cache)
     indices = tensor_dict.pop(arg_fields.BOX_INDICES, None)
     if indices is not None:
       for name in _UNTRACKED_BOX_FIELDS:

@@ -202,3 +202,19 @@ def test_bad_calls_are_errors():
         dict(tensor_dict, **{F.image: tensor_dict[F.image][0]}), [step])
   with pytest.raises(ValueError, match="no entry for random_horizontal_flip"):
     preprocessor.preprocess(tensor_dict, [step], func_arg_map={})
+
+
+def test_seed_and_cache_go_only_to_ops_that_take_them():
+  # resize_image and scale_boxes_to_pixel_coordinates draw nothing and
+  # take neither argument.
+  steps = [(preprocessor.resize_image,
+            {"new_height": 4, "new_width": 5}),
+           (preprocessor.scale_boxes_to_pixel_coordinates, {})]
+  out = preprocessor.preprocess(
+      _tensor_dict(), steps, func_arg_map=_mask_map(), seed=SEED,
+      preprocess_vars_cache=preprocessor.PreprocessorCache())
+  assert out[F.image].shape == (1, 4, 5, 3)
+  assert out[F.groundtruth_instance_masks].shape == (3, 4, 5)
+  # Boxes in pixels of the 4x5 image: [0.5, 0.5, 1, 1] -> [2, 2.5, 4, 5].
+  np.testing.assert_allclose(out[F.groundtruth_boxes].numpy()[1],
+                             [2.0, 2.5, 4.0, 5.0])
