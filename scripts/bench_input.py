@@ -6,12 +6,13 @@ read, decode, augment, model preprocess, pad, batch) for
   (a) shapes records (PNG, 128x128, as scripts/create_shapes_dataset.py
       writes them) with the demo config's own augmentation;
   (b) 640x640 JPEG records with PNG instance masks (random shapes on
-      noise) with random_horizontal_flip + random_crop_image;
+      noise) with random_horizontal_flip + random_crop_image, feeding the
+      demo model with its fixed_shape_resizer set to 640x640;
 
-and the examples per second that one training step of the demo config
-consumes (the model from model_builder, the config's batch size, Adam, a
-tf.function step: forward, loss, gradient, apply), then the ratio
-input / train for (a) and (b). Records are written to a temporary folder
+and, for each, the examples per second that one training step of that
+model consumes (model_builder, the config's batch size, Adam, a
+tf.function step: forward, loss, gradient, apply) and the ratio
+input / train. Records are written to a temporary folder
 and removed afterwards; nothing is downloaded.
 
     python scripts/bench_input.py
@@ -195,29 +196,32 @@ def run() -> None:
     print("wrote %d + %d records in %.1f s" % (
         NUM_RECORDS.value, NUM_RECORDS.value, time.perf_counter() - start))
     shapes_configs = _configs(shapes_glob)
+    jpeg_configs = _configs(jpeg_glob, _JPEG_AUGMENTATION)
+    # (b) feeds the same model at its own resolution, as a user training
+    # on 640x640 images would configure it.
+    resizer = jpeg_configs["model"].faster_rcnn.image_resizer
+    resizer.fixed_shape_resizer.height = JPEG_SIZE.value
+    resizer.fixed_shape_resizer.width = JPEG_SIZE.value
     batch_size = shapes_configs["train_config"].batch_size
-    model = model_builder.build(shapes_configs["model"], is_training=True)
-    rates = {
-        "(a) shapes 128x128 PNG, config augmentation": _input_rate(
-            shapes_configs, model, batch_size),
-        "(b) %dx%d JPEG + PNG masks, flip + crop" % (
-            JPEG_SIZE.value, JPEG_SIZE.value): _input_rate(
-                _configs(jpeg_glob, _JPEG_AUGMENTATION), model, batch_size),
-    }
-    for name, rate in rates.items():
-      print("input %-46s %8.1f examples/s (batch %d)" % (name, rate,
-                                                         batch_size))
-    if not TRAIN_STEPS.value:
-      return
-    from object_detection import inputs  # pylint: disable=g-import-not-at-top
-    batch = next(iter(inputs.train_input(
-        shapes_configs["train_config"], shapes_configs["train_input_config"],
-        shapes_configs["model"], model=model, seed=SEED.value)))
-    train = _train_rate(model, batch, batch_size)
-    print("train step (%s, batch %d, Adam)       %8.1f examples/s" % (
-        os.path.basename(CONFIG.value), batch_size, train))
-    for name, rate in rates.items():
-      print("ratio input/train %-40s %6.1fx" % (name[:3], rate / train))
+    cases = [("(a) shapes 128x128 PNG, config augmentation", shapes_configs),
+             ("(b) %dx%d JPEG + PNG masks, flip + crop, model at %d" % (
+                 JPEG_SIZE.value, JPEG_SIZE.value, JPEG_SIZE.value),
+              jpeg_configs)]
+    for name, configs in cases:
+      model = model_builder.build(configs["model"], is_training=True)
+      rate = _input_rate(configs, model, batch_size)
+      print("%s\n  input      %8.1f examples/s (batch %d)" % (
+          name, rate, batch_size))
+      if not TRAIN_STEPS.value:
+        continue
+      from object_detection import inputs  # pylint: disable=g-import-not-at-top
+      batch = next(iter(inputs.train_input(
+          configs["train_config"], configs["train_input_config"],
+          configs["model"], model=model, seed=SEED.value)))
+      train = _train_rate(model, batch, batch_size)
+      print("  train step %8.1f examples/s (%s model, batch %d, Adam)\n"
+            "  input/train %6.1fx" % (train, os.path.basename(CONFIG.value),
+                                     batch_size, rate / train))
 
 
 def main(argv):
