@@ -69,6 +69,8 @@ from object_detection.protos import input_reader_pb2
 
 SEED_KEY = "preprocessing_seed"
 DEFAULT_PATH = "input_reader"
+# InputReader fields the decoder does not implement (True is an error).
+_NOT_IMPLEMENTED = ("load_dense_pose", "expand_labels_hierarchy")
 READ_BUFFER_BYTES = 8 * 1000 * 1000
 
 _ORDINAL_KEY = "_dataset_builder_ordinal"
@@ -115,20 +117,31 @@ def _validate(config: input_reader_pb2.InputReader, path: str) -> None:
 
 
 def build_decoder(input_reader_config: input_reader_pb2.InputReader,
-                  num_classes: Optional[int] = None
+                  num_classes: Optional[int] = None,
+                  path: str = DEFAULT_PATH
                   ) -> tf_example_decoder.TfExampleDecoder:
   """The TfExampleDecoder of an InputReader (the TF OD API's decoder_builder).
 
   Args:
     input_reader_config: the InputReader; its load_* fields, mask_type,
-      label_map_path, use_display_name, num_keypoints and
-      num_additional_channels are passed on.
+      label_map_path, use_display_name, num_keypoints,
+      num_additional_channels and expand_labels_hierarchy are passed on
+      (the decoder rejects the ones it does not implement: dense pose and
+      label hierarchies).
     num_classes: optional number of classes; the decoder rejects larger ids.
+    path: config path of the reader, for error messages.
 
   Returns:
     The decoder.
+
+  Raises:
+    ValueError: a field asks for decoding this project does not implement.
   """
   config = input_reader_config
+  for field in _NOT_IMPLEMENTED:
+    if getattr(config, field):
+      raise ValueError("{}.{}: not supported by this version's "
+                       "TfExampleDecoder; set it to false".format(path, field))
   return tf_example_decoder.TfExampleDecoder(
       load_instance_masks=config.load_instance_masks,
       instance_mask_type=_MASK_TYPES[config.mask_type],
@@ -137,6 +150,11 @@ def build_decoder(input_reader_config: input_reader_pb2.InputReader,
       num_keypoints=config.num_keypoints,
       num_additional_channels=config.num_additional_channels,
       load_multiclass_scores=config.load_multiclass_scores,
+      load_context_features=config.load_context_features,
+      expand_hierarchy_labels=config.expand_labels_hierarchy,
+      load_dense_pose=config.load_dense_pose,
+      load_track_id=config.load_track_id,
+      load_keypoint_depth_features=config.load_keypoint_depth_features,
       num_classes=num_classes)
 
 
@@ -371,7 +389,7 @@ def build(input_reader_config: input_reader_pb2.InputReader,
   files_per_pattern = record_errors.expand_input_paths(
       list(config.tf_record_input_reader.input_path),
       path + ".tf_record_input_reader.input_path")
-  decoder = build_decoder(config, num_classes)
+  decoder = build_decoder(config, num_classes, path)
   if input_context is not None and batch_size:
     batch_size = input_context.get_per_replica_batch_size(batch_size)
   skip_corrupt = config.skip_corrupt_records

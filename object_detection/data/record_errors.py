@@ -28,7 +28,7 @@ CRC, the data, 4 for the data's CRC), which gives its byte offset.
 
 import dataclasses
 import re
-from typing import Iterable, Iterator, List, Optional, Sequence
+from typing import Callable, Iterable, Iterator, List, Optional, Sequence
 
 from absl import logging
 import tensorflow as tf
@@ -349,35 +349,76 @@ def _files_of(input_paths: Iterable[str]) -> List[str]:
   return files
 
 
+# Checks one serialized record eagerly: (record, location) -> None when it
+# decodes, else the one-line message naming it (TfExampleDecoder's
+# `find_record_error`).
+RecordChecker = Callable[[bytes, str], Optional[str]]
+
+
+def find_bad_record(input_paths: Iterable[str],
+                    record_checker: RecordChecker) -> Optional[str]:
+  """The message for the first record of the files that fails to decode.
+
+  Used after an op error that names no record (an image that starts like a
+  JPEG but is cut short, bytes that are not a tf.Example): the files are
+  read again in order and each record is checked eagerly until one fails.
+
+  Args:
+    input_paths: the input files or glob patterns, in config order.
+    record_checker: see RecordChecker.
+
+  Returns:
+    The checker's message for the first failing record, or None.
+  """
+  for path in _files_of(input_paths):
+    records = tf.data.TFRecordDataset(path).ignore_errors()
+    for index, record in enumerate(records.as_numpy_iterator()):
+      message = record_checker(record, format_location(path, index))
+      if message is not None:
+        return message
+  return None
+
+
 def translate(error: Exception,
-              input_paths: Iterable[str] = ()) -> Exception:
+              input_paths: Iterable[str] = (),
+              record_checker: Optional[RecordChecker] = None) -> Exception:
   """The error users should see for an error of an input pipeline.
 
   Args:
     error: an exception raised while iterating a dataset.
-    input_paths: the input files or glob patterns, to locate a DataLossError.
+    input_paths: the input files or glob patterns, to locate a DataLossError
+      or (with record_checker) an undecodable record.
+    record_checker: optional; see RecordChecker and `find_bad_record`.
 
   Returns:
     An InputDataError for an InvalidArgumentError carrying
-    INVALID_RECORD_PREFIX (its cleaned one-line message) and for a
-    DataLossError (the damaged file and record, see `locate_data_loss`);
-    `error` itself otherwise.
+    INVALID_RECORD_PREFIX (its cleaned one-line message), for a
+    DataLossError (the damaged file and record, see `locate_data_loss`) and,
+    with a record_checker, for another InvalidArgumentError when a record of
+    the files fails the checker; `error` itself otherwise.
   """
   if isinstance(error, tf.errors.InvalidArgumentError) and (
       INVALID_RECORD_PREFIX in error.message):
     return InputDataError(clean_message(error.message))
   if isinstance(error, tf.errors.DataLossError):
     return InputDataError(locate_data_loss(error, list(input_paths)))
+  if isinstance(error, tf.errors.InvalidArgumentError) and record_checker:
+    message = find_bad_record(input_paths, record_checker)
+    if message is not None:
+      return InputDataError(message)
   return error
 
 
 def iterate(dataset: tf.data.Dataset,
-            input_paths: Iterable[str] = ()) -> Iterator:
+            input_paths: Iterable[str] = (),
+            record_checker: Optional[RecordChecker] = None) -> Iterator:
   """Yields the elements of `dataset`, raising translated errors.
 
   Args:
     dataset: the input pipeline.
     input_paths: its input files or glob patterns (see `translate`).
+    record_checker: optional (see `translate`), e.g.
+      `dataset_builder.build_decoder(config).find_record_error`.
 
   Yields:
     The elements of the dataset.
@@ -394,7 +435,7 @@ def iterate(dataset: tf.data.Dataset,
     except StopIteration:
       return
     except tf.errors.OpError as error:
-      translated = translate(error, input_paths)
+      translated = translate(error, input_paths, record_checker)
       if translated is error:
         raise
       raise translated from None

@@ -10,6 +10,7 @@ the same size and record i starts at byte i * size.
 
 import logging
 import os
+import re
 from typing import List, Sequence
 
 import numpy as np
@@ -390,3 +391,48 @@ def test_build_decoder_passes_the_config_fields(tmp_path):
   # the count check, so the decoder rejects the record, naming the field.
   with pytest.raises(record_errors.InputDataError, match="image/object/mask"):
     list(record_errors.iterate(dataset_builder.build(config)))
+
+
+@pytest.mark.parametrize("field", ["load_dense_pose",
+                                   "expand_labels_hierarchy"])
+def test_build_rejects_what_the_decoder_does_not_implement(tmp_path, field):
+  config = _config([_write(tmp_path, "a", 1)], **{field: True})
+  with pytest.raises(ValueError, match="^" + re.escape(
+      "train_input_reader.{}: not supported by this version's "
+      "TfExampleDecoder; set it to false".format(field)) + "$"):
+    dataset_builder.build(config, path="train_input_reader")
+
+
+def test_build_decoder_passes_the_load_flags(tmp_path):
+  config = _config([_write(tmp_path, "a", 1)], load_track_id=True,
+                   load_context_features=True,
+                   load_keypoint_depth_features=True)
+  decoder = dataset_builder.build_decoder(config)
+  keys = set(decoder.keys_to_features)
+  assert "image/object/track/label" in keys
+  assert "image/context_features" in keys
+
+
+def test_an_image_cut_short_is_named_with_the_decoders_record_checker(
+    tmp_path):
+  # The JPEG starts like one (so the in-graph check passes) but is cut
+  # short: only the eager re-check names the record.
+  path = os.path.join(str(tmp_path), "jpeg.tfrecord")
+  jpeg = tf.io.encode_jpeg(np.full((8, 8, 3), 100, np.uint8)).numpy()
+  with tf.io.TFRecordWriter(path) as writer:
+    for source_id, encoded in (("ok0", jpeg), ("cut", jpeg[:40])):
+      example = tf.train.Example.FromString(_serialized(source_id))
+      feature = example.features.feature
+      feature["image/encoded"].bytes_list.value[0] = encoded
+      feature["image/format"].bytes_list.value[0] = b"jpeg"
+      writer.write(example.SerializeToString())
+  config = _config([path])
+  dataset = dataset_builder.build(config)
+  with pytest.raises(tf.errors.InvalidArgumentError):
+    list(record_errors.iterate(dataset, [path]))
+  checker = dataset_builder.build_decoder(config).find_record_error
+  with pytest.raises(record_errors.InputDataError) as raised:
+    list(record_errors.iterate(dataset, [path], record_checker=checker))
+  assert str(raised.value).startswith(
+      "invalid record: {} record 1: source_id 'cut': image/encoded: "
+      "bytes cannot be decoded: ".format(path))
