@@ -19,11 +19,13 @@ test: $(STAMP)
 	$(PY) -m pytest tests -q
 
 # Until training lands: make the synthetic shapes dataset of the default
-# pipeline, check the pipeline, and draw its anchors over a dataset image.
+# pipeline, check the pipeline, draw its anchors over a dataset image and
+# draw augmented examples of its training input.
 demo: $(STAMP)
 	$(PY) scripts/create_shapes_dataset.py --output_dir=data/shapes --preview_png=demo_output/shapes_preview.png
 	$(VENV)/bin/od-config validate pipelines/mask_rcnn_shapes.config
 	$(PY) scripts/plot_anchors.py --pipeline_config_path=pipelines/mask_rcnn_shapes.config --image=demo_output/shapes_preview.png --output=demo_output/anchors.png
+	$(PY) scripts/preview_inputs.py --pipeline_config_path=pipelines/mask_rcnn_shapes.config --output=demo_output/train_inputs.png
 
 clean:
 	rm -rf $(VENV) build *.egg-info object_detection/protos/*_pb2.py object_detection/protos/*_pb2.pyi
