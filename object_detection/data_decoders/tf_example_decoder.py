@@ -47,14 +47,13 @@ texts take precedence over image/object/class/label.
 """
 
 import enum
-import re
-from typing import Callable, Dict, Iterator, List, Optional, Tuple, Union
+from typing import Dict, Iterator, Optional, Tuple, Union
 
-from google.protobuf import message as message_lib
 import tensorflow as tf
 
 from object_detection.core import standard_fields
 from object_detection.data import record_errors
+from object_detection.data_decoders import record_checks as rc
 from object_detection.utils import label_map_util
 
 fields = standard_fields.InputDataFields
@@ -73,14 +72,8 @@ BOX_TOLERANCE = 1e-3
 
 _BOX_KEYS = (tfx.object_bbox_ymin, tfx.object_bbox_xmin, tfx.object_bbox_ymax,
              tfx.object_bbox_xmax)
-# First bytes of each image encoding tf.io.decode_image reads.
-_JPEG_MAGIC = b"\xff\xd8\xff"
-_OTHER_MAGICS = (b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM")
-_IMAGE_KINDS = "a JPEG, PNG, GIF or BMP image"
 _TEXT_ONLY_HINT = ("; the record has %s: give the decoder a label map "
                    "(input_reader.label_map_path)" % tfx.object_class_text)
-# "Key: image/height.  " at the start of a tf.io.parse_single_example error.
-_PARSE_KEY = re.compile(r"^Key: (\S+?)\.\s+")
 
 
 class Visibility(enum.IntEnum):
@@ -108,112 +101,6 @@ class _Keys:
   context_feature_length = "image/context_feature_length"
   track_label = "image/object/track/label"
 
-
-def _one_line(text: tf.Tensor) -> tf.Tensor:
-  return tf.strings.regex_replace(text, r"[\r\n]+", " ")
-
-
-def _str(value: tf.Tensor) -> tf.Tensor:
-  """Shortest text of a number tensor ('1.7', not '1.700000')."""
-  if value.dtype.is_floating:
-    return tf.strings.as_string(value, shortest=True)
-  return tf.strings.as_string(value)
-
-
-def _first(values: tf.Tensor, ok: tf.Tensor) -> tf.Tensor:
-  """The first element of `values` where `ok` is False."""
-  return tf.boolean_mask(values, tf.logical_not(ok))[0]
-
-
-def _is_image(encoded: tf.Tensor) -> tf.Tensor:
-  """bool scalar: the bytes start like a JPEG, PNG, GIF or BMP file."""
-  ok = tf.strings.substr(encoded, 0, len(_JPEG_MAGIC)) == _JPEG_MAGIC
-  for magic in _OTHER_MAGICS:
-    ok |= tf.strings.substr(encoded, 0, len(magic)) == magic
-  return ok
-
-
-def _not_image_detail(what: str, encoded: tf.Tensor) -> tf.Tensor:
-  return tf.strings.join([what, " must be ", _IMAGE_KINDS, ", got ",
-                          _str(tf.strings.length(encoded)),
-                          " bytes in another format"])
-
-
-def _python_source_id(serialized: bytes) -> Optional[str]:
-  """image/source_id read with the protobuf library; None if not an Example."""
-  try:
-    example = tf.train.Example.FromString(serialized)
-  except message_lib.DecodeError:
-    return None
-  values = example.features.feature[tfx.source_id].bytes_list.value
-  return values[0].decode("utf-8", "replace") if values else ""
-
-
-def _line(record_location: Optional[str], source_id: Optional[str],
-          key: str, detail: str) -> str:
-  """The message of a bad record, spelled as `_RecordChecks` spells it."""
-  parts = [record_location] if record_location else []
-  if source_id is not None:
-    parts.append("source_id '%s'" % source_id)
-  parts += [key, detail]
-  return record_errors.INVALID_RECORD_PREFIX + ": ".join(
-      " ".join(part.splitlines()) for part in parts)
-
-
-class _RecordChecks:
-  """Data checks of one record; a failed one raises its one-line message.
-
-  tf.debugging.Assert would wrap the message in brackets and escape its
-  quotes and non-ASCII bytes, so a failed check instead feeds the message to
-  tf.strings.to_number, whose InvalidArgumentError quotes it verbatim. The
-  message is only built when the check fails.
-  """
-
-  def __init__(self, source_id: tf.Tensor,
-               record_location: Optional[tf.Tensor]):
-    self._source_id = source_id
-    self._record_location = record_location
-    self.ops: List[tf.Tensor] = []
-
-  def require(self, ok: tf.Tensor, key: str,
-              detail: Callable[[], tf.Tensor], collect: bool = True
-              ) -> tf.Tensor:
-    """Fails the record unless all of `ok` holds.
-
-    Args:
-      ok: bool tensor of any shape; the check passes when all are True.
-      key: the tf.Example feature key the check is about.
-      detail: builds the string scalar "<rule>, got <value>".
-      collect: keep the check in `ops` (False inside a loop body, where the
-        caller adds the returned tensor as a control dependency itself).
-
-    Returns:
-      float32 scalar tensor to use as a control dependency.
-    """
-    def fail():
-      parts = [record_errors.INVALID_RECORD_PREFIX]
-      if self._record_location is not None:
-        parts += [_one_line(self._record_location), ": "]
-      parts += ["source_id '", _one_line(self._source_id), "': ", key, ": ",
-                _one_line(detail())]
-      # Always fails: the text starts with INVALID_RECORD_PREFIX.
-      return tf.strings.to_number(tf.strings.join(parts))
-
-    check = tf.cond(tf.reduce_all(ok), lambda: tf.constant(0.0), fail)
-    if collect:
-      self.ops.append(check)
-    return check
-
-  def require_count(self, values: tf.Tensor, expected: tf.Tensor, key: str,
-                    what: str, allow_empty: bool = False) -> tf.Tensor:
-    """Requires `values` to hold `expected` elements (or none)."""
-    size = tf.size(values)
-    ok = tf.equal(size, expected)
-    if allow_empty:
-      ok |= tf.equal(size, 0)
-    rule = "must have %s%s (" % ("0 values or " if allow_empty else "", what)
-    return self.require(ok, key, lambda: tf.strings.join(
-        [rule, _str(expected), "), got ", _str(size)]))
 
 
 class TfExampleDecoder:
@@ -414,7 +301,7 @@ class TfExampleDecoder:
               for key, value in parsed.items()}
     if record_location is not None:
       record_location = tf.convert_to_tensor(record_location, tf.string)
-    checks = _RecordChecks(parsed[tfx.source_id], record_location)
+    checks = rc.RecordChecks(parsed[tfx.source_id], record_location)
     image = self._decode_image(parsed[tfx.image_encoded], checks)
     boxes = self._decode_boxes(parsed, checks)
     num_boxes = tf.shape(boxes)[0]
@@ -473,15 +360,15 @@ class TfExampleDecoder:
       parsed = tf.io.parse_single_example(serialized, self.keys_to_features)
     except tf.errors.InvalidArgumentError as error:
       reason = record_errors.clean_message(error.message)
-      source_id = _python_source_id(serialized)
+      source_id = rc.python_source_id(serialized)
       if source_id is None:
-        return _line(record_location, None, "record", (
+        return rc.error_line(record_location, None, "record", (
             "the %d bytes are not a serialized tf.train.Example" %
             len(serialized)))
-      key = _PARSE_KEY.search(reason)
-      return _line(record_location, source_id,
+      key = rc.PARSE_KEY.search(reason)
+      return rc.error_line(record_location, source_id,
                    key.group(1) if key else "record",
-                   _PARSE_KEY.sub("", reason))
+                   rc.PARSE_KEY.sub("", reason))
     try:
       self.decode(tf.constant(serialized), record_location)
       return None
@@ -494,9 +381,9 @@ class TfExampleDecoder:
       try:
         tf.io.decode_image(encoded, expand_animations=False)
       except tf.errors.InvalidArgumentError as error:
-        return _line(record_location, source_id, key, "%s cannot be decoded: "
+        return rc.error_line(record_location, source_id, key, "%s cannot be decoded: "
                      "%s" % (what, record_errors.clean_message(error.message)))
-    return _line(record_location, source_id, "record",
+    return rc.error_line(record_location, source_id, "record",
                  "cannot be decoded: " + failure)
 
   def _encoded_images(self, parsed: Dict[str, tf.Tensor]
@@ -511,11 +398,11 @@ class TfExampleDecoder:
       for index, encoded in enumerate(parsed[_Keys.additional_channels]):
         yield _Keys.additional_channels, "channel %d" % index, encoded
 
-  def _decode_image(self, encoded: tf.Tensor, checks: _RecordChecks
+  def _decode_image(self, encoded: tf.Tensor, checks: rc.RecordChecks
                     ) -> tf.Tensor:
     """uint8 [height, width, 3] from JPEG, PNG, GIF or BMP bytes."""
-    check = checks.require(_is_image(encoded), tfx.image_encoded,
-                           lambda: _not_image_detail("bytes", encoded))
+    check = checks.require(rc.is_image(encoded), tfx.image_encoded,
+                           lambda: rc.not_image_detail("bytes", encoded))
 
     def decode_other():
       image = tf.io.decode_image(encoded, expand_animations=False)
@@ -525,7 +412,7 @@ class TfExampleDecoder:
 
     with tf.control_dependencies([check]):
       image = tf.cond(
-          tf.strings.substr(encoded, 0, len(_JPEG_MAGIC)) == _JPEG_MAGIC,
+          tf.strings.substr(encoded, 0, len(rc.JPEG_MAGIC)) == rc.JPEG_MAGIC,
           lambda: tf.io.decode_jpeg(encoded, channels=3,
                                     dct_method=self._dct_method),
           decode_other)
@@ -533,7 +420,7 @@ class TfExampleDecoder:
     return image
 
   def _decode_boxes(self, parsed: Dict[str, tf.Tensor],
-                    checks: _RecordChecks) -> tf.Tensor:
+                    checks: rc.RecordChecks) -> tf.Tensor:
     """float32 [num_boxes, 4] boxes, checked and clipped to [0, 1]."""
     coords = [parsed[key] for key in _BOX_KEYS]
     what = "as many values as %s" % _BOX_KEYS[0]
@@ -543,18 +430,18 @@ class TfExampleDecoder:
       for key, values in zip(_BOX_KEYS, coords):
         ok = (values >= -BOX_TOLERANCE) & (values <= 1.0 + BOX_TOLERANCE)
         checks.require(ok, key, lambda v=values, ok=ok: tf.strings.join(
-            ["must be in [0, 1], got ", _str(_first(v, ok))]))
+            ["must be in [0, 1], got ", rc.as_text(rc.first_failing(v, ok))]))
       for low, high in ((0, 2), (1, 3)):
         ok = coords[low] <= coords[high]
         rule = "must be <= %s, got " % _BOX_KEYS[high]
         checks.require(ok, _BOX_KEYS[low],
                        lambda l=coords[low], h=coords[high], ok=ok, r=rule:
-                       tf.strings.join([r, _str(_first(l, ok)), " > ",
-                                        _str(_first(h, ok))]))
+                       tf.strings.join([r, rc.as_text(rc.first_failing(l, ok)), " > ",
+                                        rc.as_text(rc.first_failing(h, ok))]))
       return tf.clip_by_value(tf.stack(coords, axis=1), 0.0, 1.0)
 
   def _classes(self, parsed: Dict[str, tf.Tensor], text_key: str,
-               label_key: str, checks: _RecordChecks):
+               label_key: str, checks: rc.RecordChecks):
     """Class ids from texts (with a label map) or else from labels.
 
     Returns:
@@ -567,12 +454,12 @@ class TfExampleDecoder:
     ids = self._class_table.lookup(texts)
     checks.require(ids >= 0, text_key, lambda: tf.strings.join(
         ["must name a class of ", self._label_map_name, ", got '",
-         _first(texts, ids >= 0), "'"]))
+         rc.first_failing(texts, ids >= 0), "'"]))
     from_text = tf.size(texts) > 0
     return tf.cond(from_text, lambda: ids, lambda: labels), from_text
 
   def _object_classes(self, parsed: Dict[str, tf.Tensor],
-                      num_boxes: tf.Tensor, checks: _RecordChecks
+                      num_boxes: tf.Tensor, checks: rc.RecordChecks
                       ) -> tf.Tensor:
     """int64 [num_boxes] object class ids, counted and range-checked."""
     classes, from_text = self._classes(
@@ -591,32 +478,32 @@ class TfExampleDecoder:
     label_rule = "must be in [1, %d], got " % self._num_classes
     checks.require(from_text | in_range, tfx.object_class_label,
                    lambda: tf.strings.join(
-                       [label_rule, _str(_first(classes, in_range))]))
+                       [label_rule, rc.as_text(rc.first_failing(classes, in_range))]))
     if self._class_table is not None:
       texts = parsed[tfx.object_class_text]
       text_rule = "must name a class with id in [1, %d], got '" % (
           self._num_classes)
       checks.require(~from_text | in_range, tfx.object_class_text,
                      lambda: tf.strings.join(
-                         [text_rule, _first(texts, in_range), "' (id ",
-                          _str(_first(classes, in_range)), ")"]))
+                         [text_rule, rc.first_failing(texts, in_range), "' (id ",
+                          rc.as_text(rc.first_failing(classes, in_range)), ")"]))
     return classes
 
   @staticmethod
   def _require_labels_without_label_map(parsed: Dict[str, tf.Tensor],
                                         num_boxes: tf.Tensor,
-                                        checks: _RecordChecks) -> None:
+                                        checks: rc.RecordChecks) -> None:
     """One label per box; a text-only record is told to use a label map."""
     size = tf.size(parsed[tfx.object_class_label])
     has_texts = tf.size(parsed[tfx.object_class_text]) > 0
     checks.require(tf.equal(size, num_boxes), tfx.object_class_label,
                    lambda: tf.strings.join([
-                       "must have one value per box (", _str(num_boxes),
-                       "), got ", _str(size),
+                       "must have one value per box (", rc.as_text(num_boxes),
+                       "), got ", rc.as_text(size),
                        tf.where(has_texts, _TEXT_ONLY_HINT, "")]))
 
   def _per_box_fields(self, parsed: Dict[str, tf.Tensor],
-                      num_boxes: tf.Tensor, checks: _RecordChecks
+                      num_boxes: tf.Tensor, checks: rc.RecordChecks
                       ) -> Dict[str, tf.Tensor]:
     """Area, crowd, difficult, group-of flags and weights of the boxes."""
     result = {}
@@ -638,7 +525,7 @@ class TfExampleDecoder:
 
   def _decode_masks(self, parsed: Dict[str, tf.Tensor], num_boxes: tf.Tensor,
                     height: tf.Tensor, width: tf.Tensor,
-                    checks: _RecordChecks) -> Dict[str, tf.Tensor]:
+                    checks: rc.RecordChecks) -> Dict[str, tf.Tensor]:
     """float32 [num_boxes, height, width] masks and [num_boxes] weights."""
     data = parsed[tfx.object_mask]
     key = tfx.object_mask
@@ -647,9 +534,9 @@ class TfExampleDecoder:
 
       def decode_one(args):
         index, encoded = args
-        what = tf.strings.join(["mask ", _str(index)])
-        check = checks.require(_is_image(encoded), key,
-                               lambda: _not_image_detail(what, encoded),
+        what = tf.strings.join(["mask ", rc.as_text(index)])
+        check = checks.require(rc.is_image(encoded), key,
+                               lambda: rc.not_image_detail(what, encoded),
                                collect=False)
         with tf.control_dependencies([check]):
           mask = tf.io.decode_image(encoded, channels=1,
@@ -658,8 +545,8 @@ class TfExampleDecoder:
         check = checks.require(
             tf.equal(size, tf.stack([height, width])), key,
             lambda: tf.strings.join(
-                [what, " must be the image size ", _str(height), "x",
-                 _str(width), ", got ", _str(size[0]), "x", _str(size[1])]),
+                [what, " must be the image size ", rc.as_text(height), "x",
+                 rc.as_text(width), ", got ", rc.as_text(size[0]), "x", rc.as_text(size[1])]),
             collect=False)
         with tf.control_dependencies([check]):
           return tf.cast(mask > 0, tf.float32)
@@ -674,9 +561,9 @@ class TfExampleDecoder:
       expected = num_boxes * height * width
       check = checks.require(
           tf.equal(tf.size(data), expected), key, lambda: tf.strings.join(
-              ["must hold one height x width mask per box, ", _str(num_boxes),
-               " x ", _str(height), " x ", _str(width), " = ", _str(expected),
-               " values, got ", _str(tf.size(data))]))
+              ["must hold one height x width mask per box, ", rc.as_text(num_boxes),
+               " x ", rc.as_text(height), " x ", rc.as_text(width), " = ", rc.as_text(expected),
+               " values, got ", rc.as_text(tf.size(data))]))
       with tf.control_dependencies([check]):
         masks = tf.reshape(tf.cast(data > 0, tf.float32),
                            [-1, height, width])
@@ -691,7 +578,7 @@ class TfExampleDecoder:
     }
 
   def _decode_keypoints(self, parsed: Dict[str, tf.Tensor],
-                        num_boxes: tf.Tensor, checks: _RecordChecks
+                        num_boxes: tf.Tensor, checks: rc.RecordChecks
                         ) -> Dict[str, tf.Tensor]:
     """Keypoints [num_boxes, K, 2] (y, x), visibilities, optional depths."""
     k = self._num_keypoints
