@@ -94,6 +94,23 @@ def adjust_gamma(image: tf.Tensor, gamma: float = 1.0,
       lambda x: tf.image.adjust_gamma(x, gamma, gain)))
 
 
+def _random_adjust(image: tf.Tensor, op_name: str, key: str,
+                   value_range: Tuple[float, float],
+                   adjust: Callable[[tf.Tensor, tf.Tensor], tf.Tensor],
+                   seed: random_ops.Seed,
+                   preprocess_vars_cache: Optional[PreprocessorCache]
+                   ) -> tf.Tensor:
+  """`adjust(image / 255, v) * 255` with v drawn (and cached) in value_range.
+
+  The value is stored under (op_name, key), the TF OD API's cache keys.
+  """
+  image = _to_float(image)
+  value = random_ops.cached(
+      preprocess_vars_cache, op_name, key,
+      lambda: random_ops.uniform([], seed, *value_range))
+  return _on_rgb(image, _in_unit_range(lambda x: adjust(x, value)))
+
+
 def random_adjust_brightness(image: tf.Tensor, max_delta: float = 0.2,
                              seed: random_ops.Seed = None,
                              preprocess_vars_cache: Optional[
@@ -108,12 +125,9 @@ def random_adjust_brightness(image: tf.Tensor, max_delta: float = 0.2,
   Returns:
     float32 [height, width, channels] image in [0, 255].
   """
-  image = _to_float(image)
-  delta = random_ops.cached(
-      preprocess_vars_cache, "random_adjust_brightness", "delta",
-      lambda: random_ops.uniform([], seed, -max_delta, max_delta))
-  return _on_rgb(image, _in_unit_range(
-      lambda x: tf.image.adjust_brightness(x, delta)))
+  return _random_adjust(image, "random_adjust_brightness", "delta",
+                        (-max_delta, max_delta), tf.image.adjust_brightness,
+                        seed, preprocess_vars_cache)
 
 
 def random_adjust_contrast(image: tf.Tensor, min_delta: float = 0.8,
@@ -132,12 +146,9 @@ def random_adjust_contrast(image: tf.Tensor, min_delta: float = 0.8,
   Returns:
     float32 [height, width, channels] image in [0, 255].
   """
-  image = _to_float(image)
-  factor = random_ops.cached(
-      preprocess_vars_cache, "random_adjust_contrast", "contrast_factor",
-      lambda: random_ops.uniform([], seed, min_delta, max_delta))
-  return _on_rgb(image, _in_unit_range(
-      lambda x: tf.image.adjust_contrast(x, factor)))
+  return _random_adjust(image, "random_adjust_contrast", "contrast_factor",
+                        (min_delta, max_delta), tf.image.adjust_contrast,
+                        seed, preprocess_vars_cache)
 
 
 def random_adjust_hue(image: tf.Tensor, max_delta: float = 0.02,
@@ -154,12 +165,9 @@ def random_adjust_hue(image: tf.Tensor, max_delta: float = 0.02,
   Returns:
     float32 [height, width, channels] image in [0, 255].
   """
-  image = _to_float(image)
-  delta = random_ops.cached(
-      preprocess_vars_cache, "random_adjust_hue", "delta",
-      lambda: random_ops.uniform([], seed, -max_delta, max_delta))
-  return _on_rgb(image, _in_unit_range(
-      lambda x: tf.image.adjust_hue(x, delta)))
+  return _random_adjust(image, "random_adjust_hue", "delta",
+                        (-max_delta, max_delta), tf.image.adjust_hue,
+                        seed, preprocess_vars_cache)
 
 
 def random_adjust_saturation(image: tf.Tensor, min_delta: float = 0.8,
@@ -178,12 +186,10 @@ def random_adjust_saturation(image: tf.Tensor, min_delta: float = 0.8,
   Returns:
     float32 [height, width, channels] image in [0, 255].
   """
-  image = _to_float(image)
-  factor = random_ops.cached(
-      preprocess_vars_cache, "random_adjust_saturation", "saturation_factor",
-      lambda: random_ops.uniform([], seed, min_delta, max_delta))
-  return _on_rgb(image, _in_unit_range(
-      lambda x: tf.image.adjust_saturation(x, factor)))
+  return _random_adjust(image, "random_adjust_saturation",
+                        "saturation_factor", (min_delta, max_delta),
+                        tf.image.adjust_saturation, seed,
+                        preprocess_vars_cache)
 
 
 def random_distort_color(image: tf.Tensor, color_ordering: int = 0,

@@ -41,6 +41,7 @@ import tensorflow as tf
 
 from object_detection.core.preprocessor_ops import arg_fields
 from object_detection.core.preprocessor_ops import crop
+from object_detection.core.preprocessor_ops import image_resize
 from object_detection.core.preprocessor_ops import pad
 from object_detection.core.preprocessor_ops import random_ops
 
@@ -199,7 +200,7 @@ def _crop_pad(op_name: str, image: tf.Tensor, boxes: tf.Tensor,
   Returns:
     image, boxes, the per-box fields, masks and keypoints (those given).
   """
-  image = pad.check_image(image, op_name)
+  image = image_resize.check_image(image, op_name)
   input_size = tf.cast(tf.shape(image)[:2], tf.float32)
   index, cropped = _crop(op_name, image, boxes, per_box_fields, masks,
                          keypoints, operations, seed, cache)
@@ -394,7 +395,7 @@ def ssd_random_crop_pad_fixed_aspect_ratio(
       arguments of different lengths.
   """
   op_name = "ssd_random_crop_pad_fixed_aspect_ratio"
-  image = pad.check_image(image, op_name)
+  image = image_resize.check_image(image, op_name)
   pad.check_aspect_ratio(aspect_ratio, op_name)
   operations = _operations(op_name, min_object_covered, aspect_ratio_range,
                            area_range, overlap_thresh, clip_boxes,

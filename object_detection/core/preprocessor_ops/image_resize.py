@@ -59,11 +59,14 @@ def _resize_masks(masks: tf.Tensor, size: tf.Tensor,
   return resized[..., 0]
 
 
-def _check_image_rank(image: tf.Tensor, op_name: str) -> None:
+def check_image(image: tf.Tensor, op_name: str) -> tf.Tensor:
+  """The image as a tensor; ValueError naming op_name unless rank 3."""
+  image = tf.convert_to_tensor(image)
   if image.shape.rank != 3:
     raise ValueError(
         "{}: image must have rank 3 [height, width, channels], got shape "
         "{}".format(op_name, image.shape))
+  return image
 
 
 def _static_range_size(height: int, width: int, min_dimension: int,
@@ -138,7 +141,7 @@ def resize_to_range(image: tf.Tensor,
       max_dimension or with a per_channel_pad_value of the wrong length.
   """
   image = tf.convert_to_tensor(image)
-  _check_image_rank(image, "resize_to_range")
+  check_image(image, "resize_to_range")
   if pad_to_max_dimension and not max_dimension:
     raise ValueError(
         "resize_to_range: pad_to_max_dimension needs max_dimension > 0")
@@ -213,7 +216,7 @@ def resize_image(image: tf.Tensor,
     ValueError: if image is not rank 3.
   """
   image = tf.convert_to_tensor(image)
-  _check_image_rank(image, "resize_image")
+  check_image(image, "resize_image")
   with tf.name_scope("ResizeImage"):
     size = tf.constant([new_height, new_width], tf.int32)
     channels = shape_utils.combined_static_and_dynamic_shape(image)[2]
@@ -281,7 +284,7 @@ def resize_to_min_dimension(image: tf.Tensor,
     ValueError: if image is not rank 3.
   """
   image = tf.convert_to_tensor(image)
-  _check_image_rank(image, "resize_to_min_dimension")
+  check_image(image, "resize_to_min_dimension")
   with tf.name_scope("ResizeGivenMinDimension"):
     return _resize_side_to_limit(image, masks, min_dimension, tf.minimum,
                                  tf.maximum, method)
@@ -310,7 +313,7 @@ def resize_to_max_dimension(image: tf.Tensor,
     ValueError: if image is not rank 3.
   """
   image = tf.convert_to_tensor(image)
-  _check_image_rank(image, "resize_to_max_dimension")
+  check_image(image, "resize_to_max_dimension")
   with tf.name_scope("ResizeGivenMaxDimension"):
     return _resize_side_to_limit(image, masks, max_dimension, tf.maximum,
                                  tf.minimum, method)
@@ -334,7 +337,7 @@ def resize_pad_to_multiple(image: tf.Tensor,
     ValueError: if image is not rank 3 or multiple < 1.
   """
   image = tf.convert_to_tensor(image)
-  _check_image_rank(image, "resize_pad_to_multiple")
+  check_image(image, "resize_pad_to_multiple")
   if multiple < 1:
     raise ValueError(
         "resize_pad_to_multiple: multiple must be >= 1, got {}".format(

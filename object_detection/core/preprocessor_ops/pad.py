@@ -32,6 +32,7 @@ import tensorflow as tf
 from object_detection.core import box_list
 from object_detection.core import box_list_ops
 from object_detection.core.preprocessor_ops import arg_fields
+from object_detection.core.preprocessor_ops import image_resize
 from object_detection.core.preprocessor_ops import random_ops
 
 SIZE_AND_OFFSET_KEY = "size_and_offset"
@@ -39,25 +40,6 @@ SCALE_KEY = "scale"
 
 IntPair = Union[Sequence[int], tf.Tensor]
 Color = Union[None, Sequence[float], tf.Tensor]
-
-
-def check_image(image: tf.Tensor, op_name: str) -> tf.Tensor:
-  """The image as a tensor; ValueError naming op_name unless rank 3."""
-  image = tf.convert_to_tensor(image)
-  if image.shape.rank != 3:
-    raise ValueError(
-        "{}: image must have rank 3 [height, width, channels], got shape "
-        "{}".format(op_name, image.shape))
-  return image
-
-
-def _random_int(minval: tf.Tensor, maxval: tf.Tensor,
-                seed: random_ops.Seed) -> tf.Tensor:
-  """int32 scalar uniform in [minval, maxval); minval when maxval <= minval."""
-  draw = random_ops.uniform([], seed, minval=minval,
-                            maxval=tf.maximum(maxval, minval + 1),
-                            dtype=tf.int32)
-  return tf.where(maxval > minval, draw, minval)
 
 
 def _shift_points(points: tf.Tensor, window: tf.Tensor) -> tf.Tensor:
@@ -170,14 +152,14 @@ def draw_size_and_offset(image: tf.Tensor, min_image_size: Optional[IntPair],
   min_image_size = tf.maximum(tf.cast(min_image_size, tf.int32), image_size)
   targets = [
       tf.where(max_image_size[axis] > min_image_size[axis],
-               _random_int(min_image_size[axis], max_image_size[axis],
+               random_ops.uniform_int(min_image_size[axis], max_image_size[axis],
                            random_ops.derive(seed, axis)),
                max_image_size[axis])
       for axis in (0, 1)]
   if center_pad:
     offsets = [(targets[axis] - image_size[axis]) // 2 for axis in (0, 1)]
   else:
-    offsets = [_random_int(0, targets[axis] - image_size[axis],
+    offsets = [random_ops.uniform_int(0, targets[axis] - image_size[axis],
                            random_ops.derive(seed, 2 + axis))
                for axis in (0, 1)]
   return tf.stack(targets + offsets)
@@ -191,7 +173,7 @@ def _pad(op_name: str, image: tf.Tensor, boxes: tf.Tensor,
          preprocess_vars_cache: Optional[random_ops.PreprocessorCache]
          ) -> Tuple[tf.Tensor, ...]:
   """random_pad_image with the cache entries filed under `op_name`."""
-  image = check_image(image, op_name)
+  image = image_resize.check_image(image, op_name)
   color = resolve_pad_color(image, pad_color, op_name)
   size_and_offset = random_ops.cached(
       preprocess_vars_cache, op_name, SIZE_AND_OFFSET_KEY,
@@ -293,7 +275,7 @@ def random_absolute_pad_image(image: tf.Tensor,
   _check_padding(max_height_padding, "max_height_padding")
   _check_padding(max_width_padding, "max_width_padding")
   with tf.name_scope("RandomAbsolutePadImage"):
-    image = check_image(image, "random_absolute_pad_image")
+    image = image_resize.check_image(image, "random_absolute_pad_image")
     min_image_size = tf.shape(image)[:2]
     max_image_size = min_image_size + tf.cast(
         tf.stack([max_height_padding, max_width_padding]), tf.int32)
@@ -383,7 +365,7 @@ def random_pad_to_aspect_ratio(image: tf.Tensor,
     ValueError: image not rank 3, or aspect_ratio <= 0.
   """
   op_name = "random_pad_to_aspect_ratio"
-  image = check_image(image, op_name)
+  image = image_resize.check_image(image, op_name)
   check_aspect_ratio(aspect_ratio, op_name)
   with tf.name_scope("RandomPadToAspectRatio"):
     size_and_offset = aspect_ratio_canvas(

@@ -84,6 +84,15 @@ def uniform(shape: Sequence[int], seed: Seed, minval=0.0, maxval=1.0,
                            seed=seed)
 
 
+def uniform_int(minval, maxval, seed: Seed) -> tf.Tensor:
+  """int32 scalar uniform in [minval, maxval); minval if the range is empty."""
+  minval = tf.cast(minval, tf.int32)
+  maxval = tf.cast(maxval, tf.int32)
+  draw = uniform([], seed, minval=minval,
+                 maxval=tf.maximum(maxval, minval + 1), dtype=tf.int32)
+  return tf.where(maxval > minval, draw, minval)
+
+
 def normal(shape: Sequence[int], seed: Seed, mean=0.0, stddev=1.0,
            dtype: tf.DType = tf.float32) -> tf.Tensor:
   """Normally distributed values."""

@@ -38,15 +38,6 @@ RESIZE_METHODS = (ResizeMethod.BILINEAR, ResizeMethod.NEAREST_NEIGHBOR,
                   ResizeMethod.BICUBIC, ResizeMethod.AREA)
 
 
-def _check_image(image: tf.Tensor, op_name: str) -> tf.Tensor:
-  image = tf.convert_to_tensor(image)
-  if image.shape.rank != 3:
-    raise ValueError(
-        "{}: image must have rank 3 [height, width, channels], got shape "
-        "{}".format(op_name, image.shape))
-  return image
-
-
 def _resize(image: tf.Tensor, size: tf.Tensor, method: str,
             align_corners: bool) -> tf.Tensor:
   """Resizes [h, w, c] to size (int32 [2]) with TF1 alignment, as float32."""
@@ -98,7 +89,7 @@ def random_image_scale(image: tf.Tensor,
     ValueError: image not rank 3.
   """
   op_name = "random_image_scale"
-  image = _check_image(image, op_name)
+  image = image_resize.check_image(image, op_name)
   with tf.name_scope("RandomImageScale"):
     factor = random_ops.cached(
         preprocess_vars_cache, op_name, "scale",
@@ -152,7 +143,7 @@ def random_downscale_to_target_pixels(image: tf.Tensor,
     if isinstance(value, (int, float)) and value <= 0:
       raise ValueError("{}: {} must be > 0, got {}".format(op_name, name,
                                                             value))
-  image = _check_image(image, op_name)
+  image = image_resize.check_image(image, op_name)
   with tf.name_scope("RandomDownscaleToTargetPixels"):
     apply_draw = random_ops.cached(
         preprocess_vars_cache, op_name, "apply",
@@ -211,7 +202,7 @@ def random_resize_method(image: tf.Tensor,
     ValueError: image not rank 3, or target_size without 2 values.
   """
   op_name = "random_resize_method"
-  image = _check_image(image, op_name)
+  image = image_resize.check_image(image, op_name)
   size = tf.cast(tf.convert_to_tensor(target_size), tf.int32)
   if size.shape.rank != 1 or size.shape[0] != 2:
     raise ValueError("{}: target_size must be (height, width), got {!r}".format(
@@ -248,7 +239,7 @@ def scale_boxes_to_pixel_coordinates(image: tf.Tensor, boxes: tf.Tensor,
   Raises:
     ValueError: image not rank 3.
   """
-  image = _check_image(image, "scale_boxes_to_pixel_coordinates")
+  image = image_resize.check_image(image, "scale_boxes_to_pixel_coordinates")
   hw = tf.cast(tf.shape(image)[:2], tf.float32)
   result = [image, tf.cast(boxes, tf.float32) * tf.tile(hw, [2])]
   if keypoints is not None:

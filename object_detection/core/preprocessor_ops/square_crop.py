@@ -35,30 +35,11 @@ import tensorflow as tf
 
 from object_detection.core.preprocessor_ops import arg_fields
 from object_detection.core.preprocessor_ops import crop
+from object_detection.core.preprocessor_ops import image_resize
 from object_detection.core.preprocessor_ops import pad
 from object_detection.core.preprocessor_ops import random_ops
 
 Int = Union[int, tf.Tensor]
-
-
-def _check_image(image: tf.Tensor, op_name: str) -> tf.Tensor:
-  image = tf.convert_to_tensor(image)
-  if image.shape.rank != 3:
-    raise ValueError(
-        "{}: image must have rank 3 [height, width, channels], got shape "
-        "{}".format(op_name, image.shape))
-  return image
-
-
-def _uniform_int(minval: tf.Tensor, maxval: tf.Tensor,
-                 seed: random_ops.Seed) -> tf.Tensor:
-  """int32 scalar uniform in [minval, maxval); minval if the range is empty."""
-  minval = tf.cast(minval, tf.int32)
-  maxval = tf.cast(maxval, tf.int32)
-  draw = random_ops.uniform([], seed, minval=minval,
-                            maxval=tf.maximum(maxval, minval + 1),
-                            dtype=tf.int32)
-  return tf.where(maxval > minval, draw, minval)
 
 
 def crop_border(max_border: Int, size: tf.Tensor) -> tf.Tensor:
@@ -178,7 +159,7 @@ def random_square_crop_by_scale(image: tf.Tensor,
     ValueError: image not rank 3, or num_scales < 1.
   """
   op_name = "random_square_crop_by_scale"
-  image = _check_image(image, op_name)
+  image = image_resize.check_image(image, op_name)
   if isinstance(num_scales, int) and num_scales < 1:
     raise ValueError("{}: num_scales must be >= 1, got {}".format(
         op_name, num_scales))
@@ -188,7 +169,7 @@ def random_square_crop_by_scale(image: tf.Tensor,
     scales = tf.linspace(float(scale_min), float(scale_max), num_scales)
     scale = random_ops.cached(
         preprocess_vars_cache, op_name, "scale",
-        lambda: tf.gather(scales, _uniform_int(
+        lambda: tf.gather(scales, random_ops.uniform_int(
             0, num_scales, random_ops.derive(seed, 0))))
     size = tf.cast(scale * tf.cast(tf.maximum(height, width), tf.float32),
                    tf.int32)
@@ -198,7 +179,7 @@ def random_square_crop_by_scale(image: tf.Tensor,
       border = crop_border(max_border, side)
       centre.append(random_ops.cached(
           preprocess_vars_cache, op_name, key,
-          lambda b=border, s=side, a=axis: _uniform_int(
+          lambda b=border, s=side, a=axis: random_ops.uniform_int(
               b, s - b + 1, random_ops.derive(seed, 1 + a))))
     start = tf.stack(centre) - size // 2
     new_image, new_boxes, fields, new_masks, new_keypoints = _crop_and_pad(
@@ -272,7 +253,7 @@ def random_scale_crop_and_pad_to_square(
     ValueError: image not rank 3, or output_size < 1.
   """
   op_name = "random_scale_crop_and_pad_to_square"
-  image = _check_image(image, op_name)
+  image = image_resize.check_image(image, op_name)
   if isinstance(output_size, int) and output_size < 1:
     raise ValueError("{}: output_size must be >= 1, got {}".format(
         op_name, output_size))

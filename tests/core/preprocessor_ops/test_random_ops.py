@@ -106,3 +106,12 @@ def test_cached_repeats_a_draw_only_with_a_cache():
   assert cache.get("op", "value") is None
   cache.update("op", "value", tf.constant(9.0))
   assert float(random_ops.cached(cache, "op", "value", draw)) == 9.0
+
+
+def test_uniform_int_range_and_empty_range():
+  draws = {int(random_ops.uniform_int(2, 5, random_ops.derive(SEED, salt)))
+           for salt in range(60)}
+  assert draws == {2, 3, 4}
+  # An empty or inverted range gives minval without raising.
+  assert int(random_ops.uniform_int(7, 7, SEED)) == 7
+  assert int(random_ops.uniform_int(7, 3, SEED)) == 7
