@@ -1,0 +1,1 @@
+"""Evaluation metrics (COCO box and mask metrics through pycocotools)."""
