@@ -50,6 +50,16 @@ class MaskRCNNBoxHead(keras.layers.Layer):
         dropout_keep_prob, is_training and not freeze_batchnorm,
         layer_prefix="BoxEncodingPredictor", name="BoxEncoder")
 
+  def build(self, input_shape: Any) -> None:
+    """Creates the dense layers for ROI features [num_rois, h, w, channels].
+
+    An explicit build keeps variable creation out of Keras' build-by-
+    tracing (a symbolic call in a stateless scope), which loses the
+    values a checkpoint restores into a model not called yet.
+    """
+    self._box_encoder.build((input_shape[0], 1, 1, input_shape[-1]))
+    super().build(input_shape)
+
   def call(self, features: tf.Tensor, training: Optional[bool] = None
            ) -> tf.Tensor:
     """Predicts box encodings.
@@ -96,6 +106,16 @@ class ConvolutionalBoxHead(keras.layers.Layer):
         num_predictions_per_location * box_code_size, kernel_size,
         padding="same", name="BoxEncodingPredictor",
         **conv_hyperparams.params(use_bias=True))
+
+  def build(self, input_shape: Any) -> None:
+    """Creates the conv for features [batch, height, width, channels].
+
+    An explicit build keeps variable creation out of Keras' build-by-
+    tracing (a symbolic call in a stateless scope), which loses the
+    values a checkpoint restores into a model not called yet.
+    """
+    self._conv.build(input_shape)
+    super().build(input_shape)
 
   def call(self, features: tf.Tensor) -> tf.Tensor:
     """Predicts box encodings.

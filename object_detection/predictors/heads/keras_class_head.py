@@ -47,6 +47,16 @@ class MaskRCNNClassHead(keras.layers.Layer):
             is_training and not freeze_batchnorm,
             layer_prefix="ClassPredictor", name="ClassPredictor"))
 
+  def build(self, input_shape: Any) -> None:
+    """Creates the dense layers for ROI features [num_rois, h, w, channels].
+
+    An explicit build keeps variable creation out of Keras' build-by-
+    tracing (a symbolic call in a stateless scope), which loses the
+    values a checkpoint restores into a model not called yet.
+    """
+    self._class_predictor.build((input_shape[0], 1, 1, input_shape[-1]))
+    super().build(input_shape)
+
   def call(self, features: tf.Tensor, training: Optional[bool] = None
            ) -> tf.Tensor:
     """Predicts class logits.
@@ -96,6 +106,16 @@ class ConvolutionalClassHead(keras.layers.Layer):
         bias_initializer=keras.initializers.Constant(
             class_prediction_bias_init),
         **conv_hyperparams.params(use_bias=True))
+
+  def build(self, input_shape: Any) -> None:
+    """Creates the conv for features [batch, height, width, channels].
+
+    An explicit build keeps variable creation out of Keras' build-by-
+    tracing (a symbolic call in a stateless scope), which loses the
+    values a checkpoint restores into a model not called yet.
+    """
+    self._conv.build(input_shape)
+    super().build(input_shape)
 
   def call(self, features: tf.Tensor) -> tf.Tensor:
     """Predicts class logits.
