@@ -223,10 +223,20 @@ class KerasLayerHyperparams:
       use_bias, updated with overrides.
     """
     params = dict(self._op_params)
+    # A fresh initializer per layer: one Keras 3 initializer object draws
+    # the same values on every call, so shared, same-shaped layers would
+    # start identical.
+    params["kernel_initializer"] = _fresh(params["kernel_initializer"])
     params["activation"] = self._activation if include_activation else None
     params["use_bias"] = self.use_bias()
     params.update(overrides)
     return params
+
+
+def _fresh(initializer):
+  if isinstance(initializer, keras.initializers.Initializer):
+    return initializer.__class__.from_config(initializer.get_config())
+  return initializer
 
 
 def activation_fn(hyperparams_config: hyperparams_pb2.Hyperparams

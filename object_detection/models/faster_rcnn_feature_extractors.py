@@ -11,8 +11,9 @@ Constructor arguments (keywords):
     batch_norm_trainable, weight_decay;
   * the classes in FPN_FEATURE_EXTRACTOR_TYPES also: conv_hyperparams,
     fpn_min_level, fpn_max_level, additional_layer_depth and
-    override_base_feature_extractor_hyperparams (honoured by the small FPN;
-    the Keras ResNet FPNs raise ValueError when it is True).
+    override_base_feature_extractor_hyperparams (honoured by every FPN
+    extractor: the backbone then takes conv_hyperparams' initializer,
+    regularizer, batch norm and activation).
 """
 
 from typing import Dict, FrozenSet, Type

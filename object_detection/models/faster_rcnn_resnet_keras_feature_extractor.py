@@ -18,7 +18,7 @@ Preprocessing subtracts the VGG channel means (RGB order) from [0, 255]
 images.
 """
 
-from typing import Tuple
+from typing import Any, Tuple
 
 import keras
 import tensorflow as tf
@@ -58,15 +58,21 @@ def vgg_mean_subtraction(resized_inputs: tf.Tensor) -> tf.Tensor:
 def build_resnet_backbone(resnet_name: str,
                           train_batch_norm: bool,
                           weight_decay: float,
-                          output_stride: int = 32) -> keras.Model:
+                          output_stride: int = 32,
+                          conv_hyperparams: Any = None) -> keras.Model:
   """Builds an unloaded Keras ResNet v1 without its classification top.
 
   Args:
     resnet_name: one of "resnet_v1_50", "resnet_v1_101", "resnet_v1_152".
     train_batch_norm: whether batch norm uses batch statistics in training.
-    weight_decay: >= 0 L2 weight decay of the kernels.
+    weight_decay: >= 0 L2 weight decay of the kernels (unused with
+      conv_hyperparams).
     output_stride: 32 (the standard network) or 8, where the conv4 stage has
       stride 1 and dilation 2 (conv5 is unchanged: it runs on ROI crops).
+    conv_hyperparams: None for the settings above, or a
+      KerasLayerHyperparams-like object whose kernel initializer and
+      regularizer, batch norm and activation replace the network's (see
+      keras_model_surgery.rebuild); convolutions keep their biases.
 
   Returns:
     keras.Model float32 [batch, H, W, 3] -> [batch, H/32, W/32, 2048], whose
@@ -93,7 +99,7 @@ def build_resnet_backbone(resnet_name: str,
       overrides["conv4_block{}_2_conv".format(block)] = {
           "dilation_rate": (2, 2)}
   return keras_model_surgery.rebuild(model, train_batch_norm, weight_decay,
-                                     overrides)
+                                     overrides, conv_hyperparams)
 
 
 def resnet_output_layer_names(resnet_name: str) -> Tuple[str, str, str, str]:

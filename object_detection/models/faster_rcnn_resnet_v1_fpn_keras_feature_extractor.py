@@ -11,7 +11,9 @@ Box classifier: flatten, two fully connected ReLU layers of
 `box_classifier_fc_units` (1024) units, reshaped to [num_rois, 1, 1, 1024].
 
 The ResNet is `keras.applications` with `weights=None`; see
-faster_rcnn_resnet_keras_feature_extractor for batch norm and decay.
+faster_rcnn_resnet_keras_feature_extractor for batch norm and decay. With
+`override_base_feature_extractor_hyperparams` its layers follow
+`conv_hyperparams` instead, as in the TF OD API.
 """
 
 from typing import Any, Dict, Tuple
@@ -51,24 +53,27 @@ class FasterRCNNResnetV1FpnKerasFeatureExtractor(
       is_training, first_stage_features_stride, conv_hyperparams,
         batch_norm_trainable, weight_decay, fpn_min_level, fpn_max_level,
         additional_layer_depth: see FasterRCNNFpnKerasFeatureExtractor.
-      override_base_feature_extractor_hyperparams: must be False; the Keras
-        ResNet keeps its own layer settings.
+      override_base_feature_extractor_hyperparams: if True (and
+        conv_hyperparams is given), the ResNet is built with
+        conv_hyperparams too: its convolutions take their kernel
+        initializer and regularizer (weight_decay is then unused), its batch
+        norm layers its batch norm settings (identity layers without batch
+        norm) and its activations its activation. Without conv_hyperparams
+        the flag has no effect, as in the small FPN extractor.
 
     Raises:
-      ValueError: for invalid levels, stride or depth, or
-        override_base_feature_extractor_hyperparams set.
+      ValueError: for invalid levels, stride or depth.
     """
     if additional_layer_depth < 1:
       raise ValueError("additional_layer_depth must be >= 1, got {}".format(
           additional_layer_depth))
-    if override_base_feature_extractor_hyperparams:
-      raise ValueError(
-          "override_base_feature_extractor_hyperparams is not supported by "
-          "the Keras ResNet FPN extractors")
     super().__init__(is_training, first_stage_features_stride,
                      conv_hyperparams, batch_norm_trainable, weight_decay,
                      fpn_min_level, fpn_max_level, additional_layer_depth,
                      box_classifier_fc_units=1024)
+    self._override_backbone_hyperparams = (
+        override_base_feature_extractor_hyperparams
+        and conv_hyperparams is not None)
 
   def preprocess(self, resized_inputs: tf.Tensor) -> tf.Tensor:
     """VGG mean subtraction; see `_resnet.vgg_mean_subtraction`."""
@@ -76,7 +81,9 @@ class FasterRCNNResnetV1FpnKerasFeatureExtractor(
 
   def _build_backbone(self) -> Tuple[keras.Model, Dict[int, Any]]:
     backbone = _resnet.build_resnet_backbone(
-        self.RESNET_NAME, self._train_batch_norm, self._weight_decay)
+        self.RESNET_NAME, self._train_batch_norm, self._weight_decay,
+        conv_hyperparams=(self._conv_hyperparams
+                          if self._override_backbone_hyperparams else None))
     layer_names = _resnet.resnet_output_layer_names(self.RESNET_NAME)
     features = {level: backbone.get_layer(layer_name).output
                 for level, layer_name in zip(range(2, 6), layer_names)}

@@ -153,3 +153,14 @@ def test_upstream_faster_rcnn_hyperparams_build(config_path):
           0.5 * regularizer.l2_regularizer.weight)
     layer = tf.keras.layers.Dense(3, **params)
     assert layer(tf.ones([2, 4])).shape == (2, 3)
+
+def test_each_layer_gets_its_own_initial_values():
+  # One Keras 3 initializer object draws the same values on every call;
+  # params() hands each layer a fresh one, so same-shaped layers differ.
+  hyperparams = _hyperparams(_CONV)
+  first = keras.layers.Conv2D(4, 3, **hyperparams.params())
+  second = keras.layers.Conv2D(4, 3, **hyperparams.params())
+  first.build((None, 8, 8, 2))
+  second.build((None, 8, 8, 2))
+  assert not np.allclose(first.kernel.numpy(), second.kernel.numpy())
+  assert float(np.std(first.kernel.numpy())) == pytest.approx(0.0088, abs=0.003)

@@ -2,6 +2,7 @@
 
 import os
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -15,6 +16,8 @@ from object_detection.utils import config_util
 _REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 _SHAPES_CONFIG = os.path.join(_REPO, "pipelines", "mask_rcnn_shapes.config")
+_RESNET_FPN_CONFIG = os.path.join(_REPO, "pipelines",
+                                  "bench_mask_rcnn_resnet50_fpn_512.config")
 _D = fields.DetectionResultFields
 
 
@@ -86,6 +89,10 @@ def test_supported_types_listed():
      "number_of_stages 3, got 0"),
     (lambda c: setattr(_frcnn(c), "first_stage_pre_nms_top_k", -1),
      "model.faster_rcnn.first_stage_pre_nms_top_k: must be >= 0, got -1"),
+    (lambda c: setattr(_frcnn(c).feature_extractor,
+                       "override_base_feature_extractor_hyperparams", True),
+     "model.faster_rcnn.feature_extractor."
+     "override_base_feature_extractor_hyperparams: needs conv_hyperparams"),
     (lambda c: setattr(_frcnn(c), "number_of_stages", 1),
      "model.faster_rcnn.number_of_stages: must be 2 or 3 when "
      "second_stage_box_predictor.mask_rcnn_box_predictor."
@@ -197,3 +204,44 @@ def test_upstream_config_builds_and_runs(path):
     assert tuple(detections[_D.num_detections].shape) == (1,)
     if masks:
       assert detections[_D.detection_masks].shape[:2] == (1, num_det)
+
+
+@pytest.mark.parametrize("path", upstream_params(
+    "tf2/ssd_resnet50_v1_fpn_640x640_coco17_tpu-8.config"))
+def test_override_base_feature_extractor_hyperparams(path):
+  """The upstream ResNet-50 FPN's feature_extractor settings, which set the
+  flag with conv_hyperparams, on the package's ResNet-50 FPN Mask R-CNN."""
+  upstream = config_util.get_configs_from_pipeline_file(path)[
+      "model"].ssd.feature_extractor
+  assert upstream.override_base_feature_extractor_hyperparams
+  hyperparams = upstream.conv_hyperparams
+  config = config_util.get_configs_from_pipeline_file(
+      _RESNET_FPN_CONFIG)["model"]
+  extractor_config = _frcnn(config).feature_extractor
+  extractor_config.conv_hyperparams.CopyFrom(hyperparams)
+  extractor_config.override_base_feature_extractor_hyperparams = True
+  model = model_builder.build(_reduced(config, 64), is_training=False)
+  backbone = model._feature_extractor.classification_backbone
+  convs = [l for l in backbone.layers if isinstance(l, keras.layers.Conv2D)]
+  assert len(convs) == 53
+  for conv in convs:
+    assert conv.kernel_regularizer.l2 == pytest.approx(
+        0.5 * hyperparams.regularizer.l2_regularizer.weight)  # 0.5 * 0.0004
+    assert conv.kernel_initializer.stddev == pytest.approx(
+        hyperparams.initializer.truncated_normal_initializer.stddev)
+  # Same-shaped kernels get their own initial values.
+  assert not np.allclose(backbone.get_layer("conv2_block2_1_conv").kernel,
+                         backbone.get_layer("conv2_block3_1_conv").kernel)
+  norms = [l for l in backbone.layers
+           if isinstance(l, keras.layers.BatchNormalization)]
+  assert len(norms) == 53
+  for norm in norms:
+    assert (norm.momentum, norm.epsilon) == (
+        pytest.approx(hyperparams.batch_norm.decay),  # 0.997
+        pytest.approx(hyperparams.batch_norm.epsilon))  # 0.001
+  assert {l.get_config()["activation"] for l in backbone.layers
+          if isinstance(l, keras.layers.Activation)} == {"relu6"}
+  images = tf.random.uniform([1, 64, 64, 3], 0, 255, seed=3)
+  preprocessed, shapes = model.preprocess(images)
+  detections = model.postprocess(model.predict(preprocessed, shapes), shapes)
+  assert tuple(detections[_D.detection_boxes].shape) == (1, 5, 4)
