@@ -37,3 +37,27 @@ def upstream_configs_dir() -> str:
   if not os.path.isdir(UPSTREAM_CONFIGS_DIR):
     pytest.skip("../shared/upstream-configs is absent")
   return UPSTREAM_CONFIGS_DIR
+
+
+def write_shapes_records(directory: str, name: str, count: int, seed: int,
+                         size: int = 64, num_shards: int = 1) -> str:
+  """Writes `count` size x size shapes examples (with masks) as TFRecords.
+
+  Returns:
+    The glob pattern of the shards, e.g. <directory>/train-?????-of-00002
+    .tfrecord.
+  """
+  import numpy as np  # pylint: disable=g-import-not-at-top
+  from object_detection.data import shapes_dataset  # pylint: disable=g-import-not-at-top
+  from object_detection.data import tf_example_writer  # pylint: disable=g-import-not-at-top
+  rng = np.random.default_rng(seed)
+  examples = [shapes_dataset.make_example(rng, size, size, max_instances=2,
+                                          min_size=12, max_size=28)
+              for _ in range(count)]
+  prefix = os.path.join(directory, name)
+  tf_example_writer.write_tfrecord_shards(
+      (tf_example_writer.encode_detection_example(
+          e.image, e.boxes, e.classes, shapes_dataset.CLASS_NAMES,
+          "%s%d" % (name, i), e.masks) for i, e in enumerate(examples)),
+      prefix, num_shards=num_shards)
+  return prefix + "-?????-of-%05d.tfrecord" % num_shards

@@ -1,0 +1,129 @@
+"""Benchmarks model_main's training loop against the bare training step.
+
+For each config, in the same run and on the same machine, prints
+
+  * the bare step: `scripts/bench_model.py`'s median seconds of one
+    training step on constant tensors (preprocess, predict, loss, backward,
+    optimizer update in one tf.function), as steps per second;
+  * model_main: the steady steps per second of `python -m
+    object_detection.model_main` (after its first, tracing step) training
+    on shapes TFRecords at the config's image size with the config's own
+    augmentation, batch size from --batch_size, summaries on;
+  * the overhead: 1 - model_main / bare, which covers the input pipeline,
+    the loop (NaN check, progress line), the TensorBoard summaries and, with
+    --checkpoint_every_n, checkpointing.
+
+    python scripts/bench_train.py
+    python scripts/bench_train.py --steps=40 --checkpoint_every_n=20 \
+        --pipeline_config_path=pipelines/mask_rcnn_shapes.config
+
+Records go to a temporary folder, removed at the end; nothing is
+downloaded.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+from absl import app
+from absl import flags
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_CONFIGS = ("pipelines/mask_rcnn_shapes.config",
+                   "pipelines/bench_mask_rcnn_resnet50_fpn_512.config")
+
+CONFIGS = flags.DEFINE_multi_string(
+    "pipeline_config_path", list(DEFAULT_CONFIGS), "Configs to measure.")
+BATCH_SIZE = flags.DEFINE_integer("batch_size", 1, "Global batch size.",
+                                  lower_bound=1)
+STEPS = flags.DEFINE_integer("steps", 20, "model_main steps per config.",
+                             lower_bound=3)
+CHECKPOINT_EVERY_N = flags.DEFINE_integer(
+    "checkpoint_every_n", 1000, "model_main's --checkpoint_every_n.",
+    lower_bound=1)
+BARE_ITERATIONS = flags.DEFINE_integer(
+    "bare_iterations", 5, "bench_model.py iterations (median).",
+    lower_bound=1)
+
+_DONE = re.compile(r"^done at step \d+ \(([0-9.e+-]+) steps/s\)")
+
+
+def _env():
+  env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+  env["PYTHONPATH"] = REPO_ROOT + os.pathsep + env.get("PYTHONPATH", "")
+  return env
+
+
+def _bare_steps_per_second(config: str) -> float:
+  command = [sys.executable, os.path.join(REPO_ROOT, "scripts",
+                                          "bench_model.py"), "--single",
+             "--pipeline_config_path", config,
+             "--batch_size", str(BATCH_SIZE.value),
+             "--iterations", str(BARE_ITERATIONS.value)]
+  run = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT,
+                       env=_env(), check=False)
+  lines = [l for l in run.stdout.splitlines() if l.startswith("RESULT ")]
+  if run.returncode or not lines:
+    raise RuntimeError("bench_model.py failed:\n" + run.stderr[-3000:])
+  return 1.0 / json.loads(lines[-1][len("RESULT "):])["train_step_s"]
+
+
+def _image_size(config: str) -> int:
+  from object_detection.utils import config_util  # pylint: disable=g-import-not-at-top
+  model = config_util.get_configs_from_pipeline_file(config)["model"]
+  resizer = model.faster_rcnn.image_resizer.fixed_shape_resizer
+  return resizer.height or 512
+
+
+def _model_main_steps_per_second(config: str, directory: str) -> float:
+  size = _image_size(config)
+  data = os.path.join(directory, "data_%d" % size)
+  if not os.path.isdir(data):
+    subprocess.run([sys.executable, os.path.join(REPO_ROOT, "scripts",
+                                                 "create_shapes_dataset.py"),
+                    "--output_dir=" + data, "--image_size=%d" % size,
+                    "--num_train=64", "--num_val=4"], check=True,
+                   capture_output=True, cwd=REPO_ROOT, env=_env())
+  model_dir = os.path.join(directory, "run_%s" % os.path.basename(config))
+  command = [sys.executable, "-m", "object_detection.model_main",
+             "--pipeline_config_path=" + config, "--model_dir=" + model_dir,
+             "--num_train_steps=%d" % STEPS.value,
+             "--checkpoint_every_n=%d" % CHECKPOINT_EVERY_N.value,
+             "--log_every_n=%d" % STEPS.value,
+             "--override=train_config.batch_size=%d" % BATCH_SIZE.value,
+             # The benchmark config has no train_input_reader of its own.
+             "--config_override=train_input_reader { load_instance_masks: "
+             "true mask_type: PNG_MASKS }",
+             "--override=train_input_path=" + os.path.join(
+                 data, "train-?????-of-00004.tfrecord"),
+             "--override=label_map_path=" + os.path.join(
+                 REPO_ROOT, "pipelines", "shapes_label_map.pbtxt")]
+  run = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT,
+                       env=_env(), check=False)
+  for line in run.stdout.splitlines():
+    match = _DONE.match(line)
+    if match:
+      return float(match.group(1))
+  raise RuntimeError("model_main failed:\n" + run.stderr[-3000:])
+
+
+def main(argv) -> int:
+  del argv
+  with tempfile.TemporaryDirectory() as directory:
+    for config in CONFIGS.value:
+      bare = _bare_steps_per_second(config)
+      loop = _model_main_steps_per_second(config, directory)
+      print("%s  batch %d: bare step %.3f steps/s (%.3f s), model_main %.3f "
+            "steps/s (%.3f s) over %d steps, checkpoint every %d: overhead "
+            "%.1f%%" % (config, BATCH_SIZE.value, bare, 1.0 / bare, loop,
+                        1.0 / loop, STEPS.value, CHECKPOINT_EVERY_N.value,
+                        100.0 * (1.0 - loop / bare)))
+      sys.stdout.flush()
+  return 0
+
+
+if __name__ == "__main__":
+  app.run(main)
