@@ -34,8 +34,10 @@ TrainResult instead of None.
 import dataclasses
 import logging
 import math
+import os
 from typing import Any, Dict, List, Mapping, Optional
 
+import keras
 import tensorflow as tf
 
 from object_detection import eval_util
@@ -66,6 +68,8 @@ class TrainResult:
     stopped_by: '' when the run reached its last step, else 'SIGTERM' or
       'SIGINT'.
     best: the best-checkpoint record ({'metric', 'value', 'step'}) or None.
+    evaluation: the metrics of the last evaluation (eval_every_n), or None.
+    evaluation_step: the step of that evaluation.
   """
   step: int
   losses: Dict[str, float]
@@ -73,6 +77,8 @@ class TrainResult:
   first_step_seconds: Optional[float] = None
   stopped_by: str = ""
   best: Optional[Dict[str, Any]] = None
+  evaluation: Optional[Dict[str, float]] = None
+  evaluation_step: Optional[int] = None
 
 
 def load_configs(pipeline_config_path: str,
@@ -131,7 +137,8 @@ def train_loop(pipeline_config_path: str, model_dir: str,
       one) on the chief and keep the best checkpoint in model_dir/best.
     log_every_n: progress line cadence in steps.
     seed: optional int seeding the input pipeline's shuffling and
-      augmentation.
+      augmentation, and (keras.utils.set_random_seed) the initial weights
+      and the model's sampling.
     **kwargs: further override keys (the TF OD API passes them this way).
 
   Returns:
@@ -154,11 +161,17 @@ def train_loop(pipeline_config_path: str, model_dir: str,
   if not num_steps:
     raise ValueError("train_config.num_steps is 0 and no train_steps given: "
                      "set how many steps to train")
+  if seed is not None:
+    # Python, NumPy and TensorFlow's global seed (proposal and minibatch
+    # sampling, initial weights) besides the input pipeline's.
+    keras.utils.set_random_seed(seed)
   strategy = tf.distribute.get_strategy()
   train_settings.check_train_config(train_config,
                                     strategy.num_replicas_in_sync)
   if distribution.is_chief(strategy):
-    config_util.save_pipeline_config(configs, model_dir)
+    # An explicit file name: a model_dir named like x.config stays a folder.
+    config_util.save_pipeline_config(
+        configs, os.path.join(model_dir, config_util.DEFAULT_CONFIG_NAME))
   trainer = trainer_lib.Trainer(configs, model_dir, num_steps, checkpoint_every_n,
                      checkpoint_max_to_keep, record_summaries, seed)
   try:
@@ -190,17 +203,17 @@ def _run(trainer: trainer_lib.Trainer, log_every_n: int, eval_every_n: int,
     while step < trainer.num_steps:
       batch = trainer.next_batch()
       losses = {k: float(v) for k, v in trainer.step_fn(*batch).items()}
+      learning_rate = losses.pop(train_step_lib.LEARNING_RATE)
       step += 1
       if not all(math.isfinite(v) for v in losses.values()):
         raise TrainingDivergedError(trainer_lib.diverged_message(
             step, losses, trainer.manager.latest_checkpoint))
-      learning_rate = float(trainer.learning_rate_fn())
-      progress.step_done(step, lambda: losses[TOTAL_LOSS],
-                         lambda: learning_rate)
+      printed = progress.step_done(step, lambda: losses[TOTAL_LOSS],
+                                   lambda: learning_rate)
       with_images = step == start + 1 or step % trainer.checkpoint_every_n == 0
-      trainer.write_summaries(step, losses, learning_rate,
-                              progress.steps_per_second,
-                              batch if with_images else None)
+      trainer.write_summaries(
+          step, progress.steps_per_second if printed else None,
+          batch if with_images else None)
       result.step, result.losses = step, losses
       saved = None
       if (step % trainer.checkpoint_every_n == 0 or step == trainer.num_steps
@@ -212,8 +225,11 @@ def _run(trainer: trainer_lib.Trainer, log_every_n: int, eval_every_n: int,
         if trainer.chief:
           evaluator = evaluator or evaluation.CheckpointEvaluator(
               trainer.configs, model_dir)
-          result.best = _evaluate_for_best(evaluator, saved, step, model_dir,
-                                           result.best)
+          result.evaluation = evaluator.evaluate(saved, step)
+          result.evaluation_step = step
+          result.best = _update_best(evaluator.primary_metric,
+                                     result.evaluation, saved, step,
+                                     model_dir, result.best)
       if stop.received:
         result.stopped_by = stop.received
         _LOG.warning("Stopped by %s at step %d; checkpoint %s", stop.received,
@@ -224,12 +240,10 @@ def _run(trainer: trainer_lib.Trainer, log_every_n: int, eval_every_n: int,
   return result
 
 
-def _evaluate_for_best(evaluator, prefix: str, step: int, model_dir: str,
-                       best: Optional[Dict[str, Any]]
-                       ) -> Optional[Dict[str, Any]]:
-  """Evaluates `prefix`; copies it to model_dir/best when it beats `best`."""
-  metrics = evaluator.evaluate(prefix, step)
-  metric = evaluator.primary_metric
+def _update_best(metric: str, metrics: Dict[str, float], prefix: str,
+                 step: int, model_dir: str, best: Optional[Dict[str, Any]]
+                 ) -> Optional[Dict[str, Any]]:
+  """Copies `prefix` to model_dir/best when its metric beats `best`."""
   value = metrics.get(metric)
   if value is None or not math.isfinite(value):
     return best

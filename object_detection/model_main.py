@@ -85,10 +85,16 @@ flags.DEFINE_integer("eval_wait_interval", 180,
                      "Evaluation mode: at least this many seconds between "
                      "two evaluations.")
 flags.DEFINE_integer("seed", None,
-                     "Seed of the input pipeline's shuffling and "
-                     "augmentation.")
+                     "Seed of the initial weights, the model's sampling and "
+                     "the input pipeline's shuffling and augmentation.")
 
 FLAGS = flags.FLAGS
+
+# Printed after training with --eval_every_n.
+_SHOWN_METRICS = ("DetectionBoxes_Precision/mAP",
+                  "DetectionBoxes_Precision/mAP@.50IOU",
+                  "DetectionMasks_Precision/mAP",
+                  "DetectionMasks_Precision/mAP@.50IOU")
 
 
 def _require(name: str) -> str:
@@ -126,6 +132,10 @@ def _train(model_lib_v2, distribution, overrides) -> int:
   print("%s at step %d (%s); checkpoints in %s" % (
       "stopped by " + result.stopped_by if result.stopped_by else "done",
       result.step, rate, FLAGS.model_dir))
+  if result.evaluation:
+    print("evaluation at step %d: %s" % (result.evaluation_step, ", ".join(
+        "%s %.4f" % (name, result.evaluation[name]) for name in _SHOWN_METRICS
+        if name in result.evaluation)))
   if result.best:
     print("best %s = %.4f at step %d (%s)" % (
         result.best["metric"], result.best["value"], result.best["step"],

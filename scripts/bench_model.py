@@ -52,8 +52,13 @@ def _peak_rss_mb() -> float:
 
 
 def bench_config(path: str, batch_size: int, warmup: int, iterations: int,
-                 profile_dir: str = "") -> Dict[str, float]:
-  """Measures one config in this process; returns the figures."""
+                 profile_dir: str = "",
+                 config_optimizer: bool = False) -> Dict[str, float]:
+  """Measures one config in this process; returns the figures.
+
+  With config_optimizer the step uses train_config's optimizer and
+  gradient_clipping_by_norm (as model_main does), else SGD with momentum.
+  """
   # Imported here so that --help and the parent process stay light.
   import keras  # pylint: disable=g-import-not-at-top
   import numpy as np  # pylint: disable=g-import-not-at-top
@@ -62,7 +67,8 @@ def bench_config(path: str, batch_size: int, warmup: int, iterations: int,
   from object_detection.data import shapes_dataset  # pylint: disable=g-import-not-at-top
   from object_detection.utils import config_util  # pylint: disable=g-import-not-at-top
 
-  model_config = config_util.get_configs_from_pipeline_file(path)["model"]
+  configs = config_util.get_configs_from_pipeline_file(path)
+  model_config = configs["model"]
   resizer = model_config.faster_rcnn.image_resizer.fixed_shape_resizer
   height, width = resizer.height or 512, resizer.width or 512
   num_classes = model_config.faster_rcnn.num_classes
@@ -82,6 +88,11 @@ def bench_config(path: str, batch_size: int, warmup: int, iterations: int,
   keras.utils.set_random_seed(0)
   model = model_builder.build(model_config, is_training=True)
   optimizer = keras.optimizers.SGD(1e-4, momentum=0.9)
+  clip_norm = 0.0
+  if config_optimizer:
+    from object_detection.builders import optimizer_builder  # pylint: disable=g-import-not-at-top
+    optimizer, _ = optimizer_builder.build(configs["train_config"].optimizer)
+    clip_norm = configs["train_config"].gradient_clipping_by_norm
   # One eager pass creates the variables, so the tf.function traces once.
   model.provide_groundtruth(**groundtruth)
   preprocessed, shapes = model.preprocess(images)
@@ -96,6 +107,8 @@ def bench_config(path: str, batch_size: int, warmup: int, iterations: int,
       losses = model.loss(model.predict(preprocessed, shapes), shapes)
       total = tf.add_n(list(losses.values()) + model.regularization_losses())
     grads = tape.gradient(total, model.trainable_variables)
+    if clip_norm > 0:
+      grads, _ = tf.clip_by_global_norm(grads, clip_norm)
     optimizer.apply_gradients(zip(grads, model.trainable_variables))
     return total
 
@@ -141,13 +154,17 @@ def main(argv: List[str]) -> int:
   parser.add_argument("--warmup", type=int, default=2)
   parser.add_argument("--iterations", type=int, default=5)
   parser.add_argument("--profile_dir", default="")
+  parser.add_argument("--config_optimizer", action="store_true",
+                      help="train with train_config's optimizer and "
+                      "gradient clipping instead of SGD with momentum")
   parser.add_argument("--single", action="store_true",
                       help=argparse.SUPPRESS)  # run one config in-process
   args = parser.parse_args(argv)
   paths = args.pipeline_config_path or list(DEFAULT_CONFIGS)
   if args.single:
     result = bench_config(paths[0], args.batch_size, args.warmup,
-                          args.iterations, args.profile_dir)
+                          args.iterations, args.profile_dir,
+                          args.config_optimizer)
     print("RESULT " + json.dumps(result))
     return 0
   status = 0
@@ -158,6 +175,8 @@ def main(argv: List[str]) -> int:
                "--warmup", str(args.warmup),
                "--iterations", str(args.iterations),
                "--profile_dir", args.profile_dir]
+    if args.config_optimizer:
+      command.append("--config_optimizer")
     run = subprocess.run(command, capture_output=True, text=True, check=False)
     lines = [l for l in run.stdout.splitlines() if l.startswith("RESULT ")]
     if run.returncode != 0 or not lines:

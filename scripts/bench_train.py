@@ -2,13 +2,14 @@
 
 For each config, in the same run and on the same machine, prints
 
-  * the bare step: `scripts/bench_model.py`'s median seconds of one
-    training step on constant tensors (preprocess, predict, loss, backward,
-    optimizer update in one tf.function), as steps per second;
+  * the bare step: `scripts/bench_model.py --config_optimizer`'s median
+    seconds of one training step on constant tensors (preprocess, predict,
+    loss, backward, gradient clipping and the config's optimizer in one
+    tf.function), as steps per second;
   * model_main: the steady steps per second of `python -m
     object_detection.model_main` (after its first, tracing step) training
     on shapes TFRecords at the config's image size with the config's own
-    augmentation, batch size from --batch_size, summaries on;
+    augmentation, the config's batch size (or --batch_size), summaries on;
   * the overhead: 1 - model_main / bare, which covers the input pipeline,
     the loop (NaN check, progress line), the TensorBoard summaries and, with
     --checkpoint_every_n, checkpointing.
@@ -37,8 +38,9 @@ DEFAULT_CONFIGS = ("pipelines/mask_rcnn_shapes.config",
 
 CONFIGS = flags.DEFINE_multi_string(
     "pipeline_config_path", list(DEFAULT_CONFIGS), "Configs to measure.")
-BATCH_SIZE = flags.DEFINE_integer("batch_size", 1, "Global batch size.",
-                                  lower_bound=1)
+BATCH_SIZE = flags.DEFINE_integer(
+    "batch_size", None, "Global batch size (default: each config's "
+    "train_config.batch_size).", lower_bound=1)
 STEPS = flags.DEFINE_integer("steps", 20, "model_main steps per config.",
                              lower_bound=3)
 CHECKPOINT_EVERY_N = flags.DEFINE_integer(
@@ -57,11 +59,19 @@ def _env():
   return env
 
 
+def _batch_size(config: str) -> int:
+  from object_detection.utils import config_util  # pylint: disable=g-import-not-at-top
+  if BATCH_SIZE.value:
+    return BATCH_SIZE.value
+  return config_util.get_configs_from_pipeline_file(
+      config)["train_config"].batch_size
+
+
 def _bare_steps_per_second(config: str) -> float:
   command = [sys.executable, os.path.join(REPO_ROOT, "scripts",
                                           "bench_model.py"), "--single",
-             "--pipeline_config_path", config,
-             "--batch_size", str(BATCH_SIZE.value),
+             "--pipeline_config_path", config, "--config_optimizer",
+             "--batch_size", str(_batch_size(config)),
              "--iterations", str(BARE_ITERATIONS.value)]
   run = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT,
                        env=_env(), check=False)
@@ -87,13 +97,14 @@ def _model_main_steps_per_second(config: str, directory: str) -> float:
                     "--output_dir=" + data, "--image_size=%d" % size,
                     "--num_train=64", "--num_val=4"], check=True,
                    capture_output=True, cwd=REPO_ROOT, env=_env())
-  model_dir = os.path.join(directory, "run_%s" % os.path.basename(config))
+  model_dir = os.path.join(
+      directory, "run_" + os.path.splitext(os.path.basename(config))[0])
   command = [sys.executable, "-m", "object_detection.model_main",
              "--pipeline_config_path=" + config, "--model_dir=" + model_dir,
              "--num_train_steps=%d" % STEPS.value,
              "--checkpoint_every_n=%d" % CHECKPOINT_EVERY_N.value,
              "--log_every_n=%d" % STEPS.value,
-             "--override=train_config.batch_size=%d" % BATCH_SIZE.value,
+             "--override=train_config.batch_size=%d" % _batch_size(config),
              # The benchmark config has no train_input_reader of its own.
              "--config_override=train_input_reader { load_instance_masks: "
              "true mask_type: PNG_MASKS }",
@@ -118,7 +129,7 @@ def main(argv) -> int:
       loop = _model_main_steps_per_second(config, directory)
       print("%s  batch %d: bare step %.3f steps/s (%.3f s), model_main %.3f "
             "steps/s (%.3f s) over %d steps, checkpoint every %d: overhead "
-            "%.1f%%" % (config, BATCH_SIZE.value, bare, 1.0 / bare, loop,
+            "%.1f%%" % (config, _batch_size(config), bare, 1.0 / bare, loop,
                         1.0 / loop, STEPS.value, CHECKPOINT_EVERY_N.value,
                         100.0 * (1.0 - loop / bare)))
       sys.stdout.flush()

@@ -13,13 +13,16 @@ the number of replicas is differentiated, bias gradients are scaled by
 bias_grad_multiplier when it is not 0, gradients are clipped to
 gradient_clipping_by_norm when it is > 0 (per replica, as in the TF OD API),
 and the optimizer applies them (Keras sums them over replicas). The losses
-returned are averaged over replicas.
+returned are averaged over replicas, with the step's `learning_rate`;
+given a summary writer, the step also writes them to TensorBoard in the
+graph (a host-side write per scalar and step costs more than a small
+model's step).
 
 Loss names are the model's (`Loss/RPNLoss/localization_loss`, ...) plus
 `Loss/regularization_loss` and `Loss/total_loss`, the TF OD API's tags.
 """
 
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 import tensorflow as tf
 
@@ -29,6 +32,7 @@ from object_detection.training import train_settings
 REGULARIZATION_LOSS = "Loss/regularization_loss"
 TOTAL_LOSS = "Loss/total_loss"
 GRADIENT_NORM = "gradient_norm"
+LEARNING_RATE = "learning_rate"
 
 _Input = fields.InputDataFields
 
@@ -124,12 +128,18 @@ class TrainStep:
     train_config: a train_pb2.TrainConfig.
     global_step: int64 [] tf.Variable, incremented once per step.
     strategy: the tf.distribute strategy.
+    learning_rate_fn: no-argument callable, the current learning rate.
+    writer: optional tf.summary writer for the losses and learning rate.
   """
 
   def __init__(self, model, optimizer, variables: Sequence[tf.Variable],
                train_config, global_step: tf.Variable,
-               strategy: tf.distribute.Strategy):
+               strategy: tf.distribute.Strategy,
+               learning_rate_fn: Callable[[], tf.Tensor],
+               writer: Optional[tf.summary.SummaryWriter] = None):
     self._model = model
+    self._learning_rate_fn = learning_rate_fn
+    self._writer = writer
     self._optimizer = optimizer
     self._variables = list(variables)
     self._global_step = global_step
@@ -169,11 +179,18 @@ class TrainStep:
     return losses
 
   def _distributed_step(self, features, labels) -> Dict[str, tf.Tensor]:
+    learning_rate = tf.cast(self._learning_rate_fn(), tf.float32)
     per_replica = self._strategy.run(self._replica_step,
                                      args=(features, labels))
-    return {name: self._strategy.reduce(tf.distribute.ReduceOp.MEAN, value,
-                                        axis=None)
-            for name, value in per_replica.items()}
+    outputs = {name: self._strategy.reduce(tf.distribute.ReduceOp.MEAN,
+                                           value, axis=None)
+               for name, value in per_replica.items()}
+    outputs[LEARNING_RATE] = learning_rate
+    if self._writer is not None:
+      with self._writer.as_default(step=self._global_step):
+        for name, value in outputs.items():
+          tf.summary.scalar(name, value)
+    return outputs
 
   def __call__(self, features, labels) -> Dict[str, tf.Tensor]:
     return self._function(features, labels)

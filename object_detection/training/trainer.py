@@ -137,7 +137,7 @@ class Trainer:
         configs["train_input_config"], self.model.num_classes)
     self.step_fn = train_step_lib.TrainStep(
         self.model, self.optimizer, self.variables, self.train_config,
-        self.global_step, self.strategy)
+        self.global_step, self.strategy, self.learning_rate_fn, self.writer)
 
   def restore(self) -> int:
     """Resumes from model_dir or restores the fine-tune checkpoint."""
@@ -168,17 +168,14 @@ class Trainer:
     _LOG.info("Saved checkpoint %s", path)
     return path
 
-  def write_summaries(self, step: int, losses: Dict[str, float],
-                      learning_rate: float, steps_per_second: Optional[float],
+  def write_summaries(self, step: int, steps_per_second: Optional[float],
                       batch) -> None:
+    """Host-side summaries (the step writes the losses itself)."""
     if self.writer is None:
       return
-    scalars = dict(losses, learning_rate=learning_rate)
     if steps_per_second:
-      scalars["steps_per_sec"] = steps_per_second
-    with self.writer.as_default():
-      for name, value in scalars.items():
-        tf.summary.scalar(name, value, step=step)
+      with self.writer.as_default():
+        tf.summary.scalar("steps_per_sec", steps_per_second, step=step)
     if batch is not None:
       features, labels = _first_replica(batch)
       summaries.write_training_images(self.writer, features, labels,
