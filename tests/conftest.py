@@ -39,25 +39,42 @@ def upstream_configs_dir() -> str:
   return UPSTREAM_CONFIGS_DIR
 
 
-def write_shapes_records(directory: str, name: str, count: int, seed: int,
-                         size: int = 64, num_shards: int = 1) -> str:
-  """Writes `count` size x size shapes examples (with masks) as TFRecords.
-
-  Returns:
-    The glob pattern of the shards, e.g. <directory>/train-?????-of-00002
-    .tfrecord.
-  """
+def shapes_examples(count: int, seed: int, size: int = 64,
+                    max_instances: int = 2, min_size: int = 12,
+                    max_size: int = 28) -> list:
+  """`count` size x size shapes examples (image, boxes, classes, masks)."""
   import numpy as np  # pylint: disable=g-import-not-at-top
   from object_detection.data import shapes_dataset  # pylint: disable=g-import-not-at-top
-  from object_detection.data import tf_example_writer  # pylint: disable=g-import-not-at-top
   rng = np.random.default_rng(seed)
-  examples = [shapes_dataset.make_example(rng, size, size, max_instances=2,
-                                          min_size=12, max_size=28)
-              for _ in range(count)]
-  prefix = os.path.join(directory, name)
+  return [shapes_dataset.make_example(rng, size, size,
+                                      max_instances=max_instances,
+                                      min_size=min_size, max_size=max_size)
+          for _ in range(count)]
+
+
+def write_examples(examples, prefix: str, id_prefix: str,
+                   num_shards: int = 1) -> str:
+  """Writes shapes examples as TFRecords (source ids id_prefix + index).
+
+  Returns:
+    The glob pattern of the shards, e.g. <prefix>-?????-of-00002.tfrecord.
+  """
+  from object_detection.data import shapes_dataset  # pylint: disable=g-import-not-at-top
+  from object_detection.data import tf_example_writer  # pylint: disable=g-import-not-at-top
   tf_example_writer.write_tfrecord_shards(
       (tf_example_writer.encode_detection_example(
           e.image, e.boxes, e.classes, shapes_dataset.CLASS_NAMES,
-          "%s%d" % (name, i), e.masks) for i, e in enumerate(examples)),
+          "%s%d" % (id_prefix, i), e.masks) for i, e in enumerate(examples)),
       prefix, num_shards=num_shards)
   return prefix + "-?????-of-%05d.tfrecord" % num_shards
+
+
+def write_shapes_records(directory: str, name: str, count: int, seed: int,
+                         size: int = 64, num_shards: int = 1) -> str:
+  """Writes `count` shapes examples (with masks) to <directory>/<name>-*.
+
+  Returns:
+    The glob pattern of the shards.
+  """
+  return write_examples(shapes_examples(count, seed, size),
+                        os.path.join(directory, name), name, num_shards)

@@ -11,12 +11,12 @@ from object_detection import eval_util
 from object_detection import inputs
 from object_detection.builders import model_builder
 from object_detection.core import standard_fields as fields
-from object_detection.data import shapes_dataset
-from object_detection.data import tf_example_writer
 from object_detection.metrics import coco_evaluation
 from object_detection.protos import eval_pb2
 from object_detection.utils import config_util
 from object_detection.utils import label_map_util
+from tests.conftest import shapes_examples
+from tests.conftest import write_examples
 
 _In = fields.InputDataFields
 _Det = fields.DetectionResultFields
@@ -306,17 +306,10 @@ NUM_IMAGES = 4
 def shapes_records(tmp_path_factory):
   """(examples, file pattern) of 4 shapes images 64x64; image 0 has classes
   [3, 1, 1] (as in tests/test_inputs.py)."""
-  rng = np.random.default_rng(0)
-  examples = [shapes_dataset.make_example(rng, SIZE, SIZE, max_instances=3,
-                                          min_size=8, max_size=24)
-              for _ in range(NUM_IMAGES)]
+  examples = shapes_examples(NUM_IMAGES, 0, SIZE, max_instances=3,
+                             min_size=8, max_size=24)
   prefix = str(tmp_path_factory.mktemp("records") / "shapes")
-  tf_example_writer.write_tfrecord_shards(
-      (tf_example_writer.encode_detection_example(
-          e.image, e.boxes, e.classes, shapes_dataset.CLASS_NAMES,
-          "img%d" % i, e.masks) for i, e in enumerate(examples)),
-      prefix, num_shards=1)
-  return examples, prefix + "-?????-of-00001.tfrecord"
+  return examples, write_examples(examples, prefix, "img")
 
 
 def _shapes_configs(pattern):

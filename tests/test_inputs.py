@@ -11,9 +11,9 @@ from object_detection.builders import model_builder
 from object_detection.builders import image_resizer_builder
 from object_detection.core import preprocessor
 from object_detection.core import standard_fields as fields
-from object_detection.data import shapes_dataset
-from object_detection.data import tf_example_writer
 from object_detection.utils import config_util
+from tests.conftest import shapes_examples
+from tests.conftest import write_examples
 
 _f = fields.InputDataFields
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -27,18 +27,11 @@ def shapes(tmp_path_factory):
 
   Example 0 has 3 boxes (classes 3, 1, 1); example 1 has 2 (classes 2, 3).
   """
-  rng = np.random.default_rng(0)
-  examples = [shapes_dataset.make_example(rng, SIZE, SIZE, max_instances=3,
-                                          min_size=8, max_size=24)
-              for _ in range(6)]
+  examples = shapes_examples(6, 0, SIZE, max_instances=3, min_size=8,
+                             max_size=24)
   assert [e.classes.tolist() for e in examples[:2]] == [[3, 1, 1], [2, 3]]
   prefix = str(tmp_path_factory.mktemp("records") / "shapes")
-  tf_example_writer.write_tfrecord_shards(
-      (tf_example_writer.encode_detection_example(
-          e.image, e.boxes, e.classes, shapes_dataset.CLASS_NAMES,
-          "img%d" % i, e.masks) for i, e in enumerate(examples)),
-      prefix, num_shards=1)
-  return examples, prefix + "-?????-of-00001.tfrecord"
+  return examples, write_examples(examples, prefix, "img")
 
 
 def _configs(pattern, augmentation=("random_horizontal_flip",),
