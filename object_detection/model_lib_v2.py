@@ -35,6 +35,7 @@ import dataclasses
 import logging
 import math
 import os
+import time
 from typing import Any, Dict, List, Mapping, Optional
 
 import keras
@@ -225,7 +226,9 @@ def _run(trainer: trainer_lib.Trainer, log_every_n: int, eval_every_n: int,
         if trainer.chief:
           evaluator = evaluator or evaluation.CheckpointEvaluator(
               trainer.configs, model_dir)
+          started = time.perf_counter()
           result.evaluation = evaluator.evaluate(saved, step)
+          progress.exclude(time.perf_counter() - started)
           result.evaluation_step = step
           result.best = _update_best(evaluator.primary_metric,
                                      result.evaluation, saved, step,

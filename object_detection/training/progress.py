@@ -6,7 +6,8 @@
 A line is printed at step 1, every `every_n` steps and at the last step.
 Steps per second are measured from the end of the first step (whose time,
 dominated by tracing the tf.function, is reported on its own line), so the
-rate and the ETA describe the steady state.
+rate and the ETA describe the steady state; time spent evaluating inside
+training is left out (`exclude`).
 """
 
 import sys
@@ -85,6 +86,13 @@ class ProgressLine:
     self._stream.write(line + "\n")
     self._stream.flush()
     return line
+
+  def exclude(self, seconds: float) -> None:
+    """Leaves `seconds` (say, an evaluation) out of the rate and the ETA."""
+    if self._steady_since is not None:
+      self._steady_since = (self._steady_since[0] + seconds,
+                            self._steady_since[1])
+      self._window = (self._window[0] + seconds, self._window[1])
 
   def steady_steps_per_second(self, step: int) -> Optional[float]:
     """Mean steps/s from the end of the first step to now."""

@@ -52,3 +52,18 @@ def test_a_resumed_run_counts_from_its_start_step():
   line.step_done(42, lambda: calls.append("loss") or 1.0, lambda: 0.1)
   assert calls == ["loss"]  # the loss is read only for printed lines
   assert stream.getvalue().startswith("step 41/50  loss 1  lr 0.1  first step")
+
+
+def test_excluded_time_leaves_the_rate_and_eta_alone():
+  clock, stream = _Clock(), io.StringIO()
+  line = progress.ProgressLine(0, 20, every_n=10, stream=stream, clock=clock)
+  clock.now += 5.0
+  line.step_done(1, lambda: 1.0, lambda: 0.1)
+  for step in range(2, 11):
+    clock.now += 1.0
+    if step == 5:
+      clock.now += 30.0  # an evaluation
+      line.exclude(30.0)
+    line.step_done(step, lambda: 1.0, lambda: 0.1)
+  assert stream.getvalue().splitlines()[-1].endswith("1 steps/s  ETA 10s")
+  assert line.steady_steps_per_second(10) == pytest.approx(1.0)
