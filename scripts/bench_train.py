@@ -46,6 +46,10 @@ STEPS = flags.DEFINE_integer("steps", 20, "model_main steps per config.",
 CHECKPOINT_EVERY_N = flags.DEFINE_integer(
     "checkpoint_every_n", 1000, "model_main's --checkpoint_every_n.",
     lower_bound=1)
+MAX_BOXES = flags.DEFINE_integer(
+    "max_number_of_boxes", None, "train_input_reader.max_number_of_boxes "
+    "(default: the config's); every field, instance masks included, is "
+    "padded to it.", lower_bound=1)
 BARE_ITERATIONS = flags.DEFINE_integer(
     "bare_iterations", 5, "bench_model.py iterations (median).",
     lower_bound=1)
@@ -112,6 +116,9 @@ def _model_main_steps_per_second(config: str, directory: str) -> float:
                  data, "train-?????-of-00004.tfrecord"),
              "--override=label_map_path=" + os.path.join(
                  REPO_ROOT, "pipelines", "shapes_label_map.pbtxt")]
+  if MAX_BOXES.value:
+    command.append("--override=train_input_reader.max_number_of_boxes=%d"
+                   % MAX_BOXES.value)
   run = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT,
                        env=_env(), check=False)
   for line in run.stdout.splitlines():
