@@ -208,7 +208,7 @@ def _run(trainer: trainer_lib.Trainer, log_every_n: int, eval_every_n: int,
       step += 1
       if not all(math.isfinite(v) for v in losses.values()):
         raise TrainingDivergedError(trainer_lib.diverged_message(
-            step, losses, trainer.manager.latest_checkpoint))
+            step, losses, trainer.last_checkpoint()))
       printed = progress.step_done(step, lambda: losses[TOTAL_LOSS],
                                    lambda: learning_rate)
       with_images = step == start + 1 or step % trainer.checkpoint_every_n == 0

@@ -16,7 +16,6 @@ import json
 import os
 import shutil
 import tempfile
-from typing import Optional
 
 import tensorflow as tf
 
@@ -130,10 +129,3 @@ class WriteDirectory:
   def cleanup(self) -> None:
     if not self._chief:
       shutil.rmtree(self.path, ignore_errors=True)
-
-
-def per_replica_batch_size(global_batch_size: int,
-                           strategy: Optional[tf.distribute.Strategy]) -> int:
-  """The global batch split over the replicas in sync."""
-  replicas = strategy.num_replicas_in_sync if strategy is not None else 1
-  return global_batch_size // replicas

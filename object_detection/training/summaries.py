@@ -89,9 +89,8 @@ def write_evaluation(writer, metrics: Mapping[str, float],
                      min_score_thresh: float = 0.2,
                      max_boxes_to_draw: int = 20) -> None:
   """Writes the metrics and the side-by-side images of an evaluation."""
+  write_scalars(writer, metrics, step)
   with writer.as_default():
-    for name, value in metrics.items():
-      tf.summary.scalar(name, value, step=step)
     for index, example in enumerate(visualizations):
       picture = visualization_utils.side_by_side_image(
           example["image"],

@@ -136,7 +136,7 @@ def trainable_variables(train_config, variables: Sequence[tf.Variable]
     ValueError: a pattern that is not a regular expression or matches no
       variable, or no variable left to train; the field is named.
   """
-  names = [_path_of(v) for v in variables]
+  names = [variable_path(v) for v in variables]
   include = _compiled(train_config.update_trainable_variables,
                       "update_trainable_variables")
   exclude = _compiled(train_config.freeze_variables, "freeze_variables")
@@ -155,11 +155,12 @@ def trainable_variables(train_config, variables: Sequence[tf.Variable]
   return kept
 
 
-def _path_of(variable) -> str:
+def variable_path(variable) -> str:
+  """A variable's Keras path (its TF name for a plain tf.Variable)."""
   return getattr(variable, "path", None) or variable.name
 
 
 def bias_variable_indices(variables: Sequence[tf.Variable]) -> List[int]:
   """Indices of bias variables (Keras path ending in 'bias')."""
   return [i for i, v in enumerate(variables)
-          if _path_of(v).split(":")[0].endswith("bias")]
+          if variable_path(v).split(":")[0].endswith("bias")]

@@ -150,6 +150,11 @@ class Trainer:
       checkpoints.restore_fine_tune_checkpoint(self.model, self.train_config)
     return int(self.global_step.numpy())
 
+  def last_checkpoint(self) -> Optional[str]:
+    """The newest complete checkpoint on disk (the manager's list misses one
+    resumed from after a kill)."""
+    return checkpoints.latest_training_checkpoint(self.write_dir.path)
+
   def next_batch(self):
     if self.pending is not None:
       batch, self.pending = self.pending, None
@@ -163,7 +168,7 @@ class Trainer:
       raise TrainingDivergedError(
           "training diverged: after step %d the weights %s hold NaN or "
           "infinite values; nothing was saved, the last checkpoint is %s"
-          % (step, ", ".join(bad), self.manager.latest_checkpoint))
+          % (step, ", ".join(bad), self.last_checkpoint()))
     path = self.manager.save(checkpoint_number=step)
     _LOG.info("Saved checkpoint %s", path)
     return path
@@ -174,8 +179,8 @@ class Trainer:
     if self.writer is None:
       return
     if steps_per_second:
-      with self.writer.as_default():
-        tf.summary.scalar("steps_per_sec", steps_per_second, step=step)
+      summaries.write_scalars(self.writer,
+                              {"steps_per_sec": steps_per_second}, step)
     if batch is not None:
       features, labels = _first_replica(batch)
       summaries.write_training_images(self.writer, features, labels,
