@@ -27,15 +27,12 @@ line on stderr.
 """
 
 import os
-import sys
 
 # Before TensorFlow is imported: keep its C++ start-up noise (CUDA probing
 # on a CPU-only machine) off the console unless the user asks for it.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from absl import app  # pylint: disable=g-import-not-at-top,wrong-import-position
 from absl import flags  # pylint: disable=g-import-not-at-top,wrong-import-position
-from absl import logging  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 PROG = "model_main"
 
@@ -183,27 +180,10 @@ def main(argv) -> int:
   return _train(model_lib_v2, distribution, overrides)
 
 
-def _guarded_main(argv) -> None:
-  """main() with bad input as one message and exit status 2."""
-  try:
-    status = main(argv)
-  except ValueError as error:  # ConfigError, InputDataError, usage, ...
-    logging.debug("details", exc_info=True)
-    sys.stderr.write("%s: error: %s\n" % (
-        PROG, str(error).strip() or type(error).__name__))
-    sys.exit(2)
-  except RuntimeError as error:
-    if type(error).__name__ != "TrainingDivergedError":
-      raise
-    sys.stderr.write("%s: %s\n" % (PROG, error))
-    sys.exit(1)
-  sys.exit(status)
-
-
 def run() -> None:
   """Console-script entry point (od-train)."""
   from object_detection.utils import flags_util  # pylint: disable=g-import-not-at-top
-  app.run(_guarded_main, flags_parser=flags_util.flags_parser_for(PROG))
+  flags_util.run_guarded(PROG, main, failure_names=("TrainingDivergedError",))
 
 
 if __name__ == "__main__":

@@ -219,11 +219,23 @@ class FasterRCNNMetaArch(model.DetectionModel):
     """
     with tf.name_scope("Preprocessor"):
       inputs = tf.cast(inputs, tf.float32)
-      resized = [self._image_resizer_fn(image)
-                 for image in tf.unstack(inputs)]
-      images = tf.stack([r[0] for r in resized])
-      true_shapes = tf.stack([tf.cast(r[-1], tf.int32) for r in resized])
+      if inputs.shape[0] is not None:
+        resized = [self._image_resizer_fn(image)
+                   for image in tf.unstack(inputs)]
+        images = tf.stack([r[0] for r in resized])
+        true_shapes = tf.stack([tf.cast(r[-1], tf.int32) for r in resized])
+      else:
+        # An exported model takes a batch of any size: every image must
+        # then resize to one shape (fixed_shape_resizer, or
+        # keep_aspect_ratio_resizer with pad_to_max_dimension).
+        images, true_shapes = tf.map_fn(
+            self._resize_one, inputs,
+            fn_output_signature=(tf.float32, tf.int32))
       return self._feature_extractor.preprocess(images), true_shapes
+
+  def _resize_one(self, image: tf.Tensor) -> Tuple[tf.Tensor, tf.Tensor]:
+    resized = self._image_resizer_fn(image)
+    return resized[0], tf.cast(resized[-1], tf.int32)
 
   def predict(self, preprocessed_inputs: tf.Tensor,
               true_image_shapes: tf.Tensor, **side_inputs) -> Dict[str, Any]:

@@ -20,6 +20,7 @@ from typing import Dict, Optional, Sequence
 
 import tensorflow as tf
 
+from object_detection.builders import optimizer_builder
 from object_detection.training import train_settings
 from object_detection.utils import file_io
 
@@ -150,3 +151,53 @@ def save_best(model_dir: str, prefix: str, metric: str, value: float,
   os.rename(staging, best)
   shutil.rmtree(old, ignore_errors=True)
   return best
+
+
+class TrainedWeights:
+  """Restores training checkpoints into an inference model, many times.
+
+  With `averaged` the optimizer (built as the training loop builds it, over
+  the same variables in the same order, since it keeps the moving averages
+  by position) is restored too and its averages are copied into the model.
+  The model must then have created its variables (one predict) before the
+  first restore; without averages a restore may come first and is applied
+  when the variables are created.
+
+  Args:
+    model: the DetectionModel (is_training=False).
+    train_config: the pipeline's train_config.
+    averaged: use the optimizer's moving averages.
+  """
+
+  def __init__(self, model, train_config, averaged: bool):
+    self._model = model
+    self._train_config = train_config
+    self.averaged = averaged
+    self._optimizer = None
+    self._trained = None
+
+  def restore(self, prefix: str) -> int:
+    """Restores checkpoint `prefix`; returns its step."""
+    step = tf.Variable(0, dtype=tf.int64)
+    parts = dict(step=step, model=self._model)
+    if self.averaged:
+      if self._optimizer is None:
+        if not self._model.trainable_variables:
+          raise RuntimeError("TrainedWeights: build the model (one "
+                             "predict) before restoring moving averages")
+        self._trained = train_settings.trainable_variables(
+            self._train_config, self._model.trainable_variables)
+        self._optimizer, _ = optimizer_builder.build(
+            self._train_config.optimizer)
+        self._optimizer.build(self._trained)
+      parts["optimizer"] = self._optimizer
+    tf.train.Checkpoint(**parts).restore(prefix).expect_partial()
+    if self.averaged:
+      self._optimizer.finalize_variable_values(self._trained)
+    return int(step.numpy())
+
+
+def uses_moving_averages(configs) -> bool:
+  """eval_config.use_moving_averages, for an optimizer that keeps them."""
+  return bool(configs["eval_config"].use_moving_averages and
+              configs["train_config"].optimizer.use_moving_average)

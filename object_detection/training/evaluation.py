@@ -25,9 +25,8 @@ import tensorflow as tf
 from object_detection import eval_util
 from object_detection import inputs
 from object_detection.builders import model_builder
-from object_detection.builders import optimizer_builder
+from object_detection.training import checkpoints
 from object_detection.training import summaries
-from object_detection.training import train_settings
 from object_detection.utils import config_util
 from object_detection.utils import file_io
 from object_detection.utils import label_map_util
@@ -104,11 +103,10 @@ class CheckpointEvaluator:
     self._model = model_builder.build(model_config, is_training=False)
     self._dataset = inputs.eval_input(self._eval_config, self._input_config,
                                       model_config, model=self._model)
-    self._averaged = (self._eval_config.use_moving_averages and
-                      configs["train_config"].optimizer.use_moving_average)
-    self._optimizer = None
+    self._weights = checkpoints.TrainedWeights(
+        self._model, configs["train_config"],
+        checkpoints.uses_moving_averages(configs))
     self._built = False
-    self._trained = None  # the averaged variables, in the optimizer's order
     self._step_fn = None  # traced once, reused for every checkpoint
     self._writer = None
 
@@ -118,23 +116,9 @@ class CheckpointEvaluator:
 
   def _restore(self, prefix: str) -> int:
     """Restores the model (and its moving averages); returns the step."""
-    step = tf.Variable(0, dtype=tf.int64)
-    parts = dict(step=step, model=self._model)
-    if self._averaged:
+    if self._weights.averaged:
       self._ensure_built()
-      if self._optimizer is None:
-        # The training loop's variables, in its order (the optimizer keeps
-        # the averages by position).
-        train_config = self._configs["train_config"]
-        self._trained = train_settings.trainable_variables(
-            train_config, self._model.trainable_variables)
-        self._optimizer, _ = optimizer_builder.build(train_config.optimizer)
-        self._optimizer.build(self._trained)
-      parts["optimizer"] = self._optimizer
-    tf.train.Checkpoint(**parts).restore(prefix).expect_partial()
-    if self._averaged:
-      self._optimizer.finalize_variable_values(self._trained)
-    return int(step.numpy())
+    return self._weights.restore(prefix)
 
   def _ensure_built(self) -> None:
     """One predict creates every variable (the heads build on first call)."""

@@ -6,9 +6,11 @@ exit status 2, so they pass `flags_parser_for(prog)` to `app.run`.
 """
 
 import sys
-from typing import Callable, List
+from typing import Callable, List, Tuple
 
+from absl import app
 from absl import flags
+from absl import logging
 
 
 def flags_parser_for(prog: str) -> Callable[[List[str]], List[str]]:
@@ -27,3 +29,31 @@ def flags_parser_for(prog: str) -> Callable[[List[str]], List[str]]:
       sys.stderr.write("%s: error: %s\n" % (prog, error))
       sys.exit(2)
   return parse
+
+
+def run_guarded(prog: str, main: Callable[[List[str]], int],
+                failure_names: Tuple[str, ...] = ()) -> None:
+  """app.run(main) for a command-line tool: bad input is one line, exit 2.
+
+  Args:
+    prog: program name for the messages.
+    main: absl main, returning the exit status.
+    failure_names: exception class names (not ValueErrors) that are
+      reported as one line with exit status 1 instead of a traceback.
+  """
+  def guarded(argv: List[str]) -> None:
+    try:
+      status = main(argv)
+    except ValueError as error:  # ConfigError, InputDataError, usage, ...
+      logging.debug("details", exc_info=True)
+      sys.stderr.write("%s: error: %s\n" % (
+          prog, str(error).strip() or type(error).__name__))
+      sys.exit(2)
+    except Exception as error:  # pylint: disable=broad-except
+      if type(error).__name__ not in failure_names:
+        raise
+      sys.stderr.write("%s: %s\n" % (prog, error))
+      sys.exit(1)
+    sys.exit(status)
+
+  app.run(guarded, flags_parser=flags_parser_for(prog))

@@ -1,5 +1,6 @@
 """Tests for object_detection/training/evaluation.py: one in-process run
-of model_lib_v2.train_loop with moving averages, then CheckpointEvaluator."""
+of model_lib_v2.train_loop with moving averages, then CheckpointEvaluator
+(and the exporter, which uses the same averaged weights)."""
 
 import json
 import os
@@ -8,6 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from object_detection import exporter_lib_v2
 from object_detection import inputs
 from object_detection import model_lib_v2
 from object_detection.builders import model_builder
@@ -85,3 +87,23 @@ def test_evaluation_uses_the_moving_averages(run):
   assert record["step"] == 3
   assert record["metrics"]["Loss/total_loss"] == pytest.approx(
       metrics["Loss/total_loss"])
+
+
+def test_export_uses_the_moving_averages(run, tmp_path):
+  configs, model_dir, _ = run
+  exporter_lib_v2.export_inference_graph(
+      "image_tensor", config_util.create_pipeline_proto_from_configs(configs),
+      model_dir, str(tmp_path))
+  exported = model_builder.build(configs["model"], is_training=False)
+  exported.predict(*exported.preprocess(tf.zeros([1, 64, 64, 3])))
+  tf.train.Checkpoint(model=exported).restore(
+      os.path.join(str(tmp_path), "checkpoint", "ckpt-0")).assert_consumed()
+  prefix = os.path.join(model_dir, "ckpt-3")
+  averaged = _trained_model_values(configs, prefix, averaged=True)
+  raw = _trained_model_values(configs, prefix, averaged=False)
+  values = {v.path: v.numpy() for v in exported.trainable_variables}
+  assert sorted(values) == sorted(averaged)
+  for path, value in values.items():
+    np.testing.assert_allclose(value, averaged[path], rtol=1e-6, atol=1e-7,
+                               err_msg=path)
+  assert any(not np.allclose(raw[p], values[p]) for p in values)
