@@ -1,0 +1,1 @@
+"""Running exported models: image sources, the detector, drawing."""
