@@ -23,7 +23,6 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from absl import flags  # pylint: disable=g-import-not-at-top,wrong-import-position
-from absl import logging  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 PROG = "exporter_main_v2"
 INPUT_TYPES = ("image_tensor", "float_image_tensor",
@@ -62,9 +61,6 @@ def main(argv) -> int:
                "output_directory"):
     if not getattr(FLAGS, name):
       raise ValueError("--%s is required" % name)
-  if not FLAGS["verbosity"].present:
-    # TensorFlow's INFO lines about saving are noise to a user here.
-    logging.set_verbosity(logging.WARNING)
   # Imported here so that flag errors answer before TensorFlow loads.
   from object_detection import exporter_lib_v2  # pylint: disable=g-import-not-at-top
   from object_detection import model_lib_v2  # pylint: disable=g-import-not-at-top

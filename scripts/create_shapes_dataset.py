@@ -23,7 +23,7 @@ from object_detection.utils import flags_util
 
 OUTPUT_DIR = flags.DEFINE_string("output_dir", "data/shapes", "Folder to write to.")
 NUM_TRAIN = flags.DEFINE_integer("num_train", 800, "Training images.")
-NUM_VAL = flags.DEFINE_integer("num_val", 100, "Validation images.")
+NUM_VAL = flags.DEFINE_integer("num_val", 200, "Validation images.")
 SIZE = flags.DEFINE_integer("image_size", 128, "Image height and width.")
 SEED = flags.DEFINE_integer("seed", 0, "Random seed; the same seed gives the same files.")
 PREVIEW = flags.DEFINE_string(

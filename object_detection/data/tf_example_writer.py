@@ -8,7 +8,7 @@ corners, class ids and names, and instance masks as one PNG per instance
 
 import io
 import os
-from typing import Iterable, List, Mapping, Optional
+from typing import Iterable, List, Mapping, Optional, Sequence
 
 import numpy as np
 import PIL.Image
@@ -23,15 +23,15 @@ def _png_bytes(array: np.ndarray) -> bytes:
   return buffer.getvalue()
 
 
-def _bytes_feature(values: Iterable[bytes]) -> tf.train.Feature:
+def bytes_feature(values: Iterable[bytes]) -> tf.train.Feature:
   return tf.train.Feature(bytes_list=tf.train.BytesList(value=list(values)))
 
 
-def _float_feature(values: Iterable[float]) -> tf.train.Feature:
+def float_feature(values: Iterable[float]) -> tf.train.Feature:
   return tf.train.Feature(float_list=tf.train.FloatList(value=list(values)))
 
 
-def _int64_feature(values: Iterable[int]) -> tf.train.Feature:
+def int64_feature(values: Iterable[int]) -> tf.train.Feature:
   return tf.train.Feature(int64_list=tf.train.Int64List(value=list(values)))
 
 
@@ -58,31 +58,63 @@ def encode_detection_example(image: np.ndarray, boxes: np.ndarray,
     ValueError: if the annotation arrays disagree in length or shape.
   """
   height, width = image.shape[:2]
+  expected = (np.size(boxes) // 4, height, width)
+  if masks is not None and masks.shape != expected:
+    raise ValueError("masks must have shape %s, got %s" % (expected,
+                                                           masks.shape))
+  return encode_encoded_example(
+      _png_bytes(image), "png", height, width, boxes, classes, class_names,
+      source_id, masks=masks)
+
+
+def encode_encoded_example(encoded: bytes, image_format: str, height: int,
+                           width: int, boxes: np.ndarray, classes: np.ndarray,
+                           class_names: Mapping[int, str], source_id: str,
+                           filename: Optional[str] = None,
+                           masks: Optional[Sequence] = None,
+                           extra: Optional[Mapping[str, tf.train.Feature]]
+                           = None) -> tf.train.Example:
+  """The tf.train.Example of already encoded image bytes (kept as they are).
+
+  Args:
+    encoded: the image file's bytes (JPEG, PNG, ...).
+    image_format: its format for `image/format`, e.g. 'jpeg'.
+    height, width: the image's size in pixels.
+    boxes, classes, class_names, source_id: as encode_detection_example.
+    filename: `image/filename` (default source_id).
+    masks: optional per-instance masks: uint8 [height, width] arrays
+      (PNG-encoded here) or PNG bytes.
+    extra: more features by key (e.g. image/object/is_crowd).
+
+  Raises:
+    ValueError: if the annotation arrays disagree in length.
+  """
   boxes = np.asarray(boxes, np.float32).reshape(-1, 4)
   classes = np.asarray(classes).reshape(-1)
   if len(classes) != len(boxes):
     raise ValueError("got %d boxes but %d classes" % (len(boxes), len(classes)))
-  if masks is not None and masks.shape != (len(boxes), height, width):
-    raise ValueError("masks must have shape %s, got %s" %
-                     ((len(boxes), height, width), masks.shape))
   feature = {
-      fields.height: _int64_feature([height]),
-      fields.width: _int64_feature([width]),
-      fields.filename: _bytes_feature([source_id.encode()]),
-      fields.source_id: _bytes_feature([source_id.encode()]),
-      fields.image_encoded: _bytes_feature([_png_bytes(image)]),
-      fields.image_format: _bytes_feature([b"png"]),
-      fields.object_bbox_ymin: _float_feature(boxes[:, 0] / height),
-      fields.object_bbox_xmin: _float_feature(boxes[:, 1] / width),
-      fields.object_bbox_ymax: _float_feature(boxes[:, 2] / height),
-      fields.object_bbox_xmax: _float_feature(boxes[:, 3] / width),
-      fields.object_class_label: _int64_feature(int(c) for c in classes),
-      fields.object_class_text: _bytes_feature(
+      fields.height: int64_feature([height]),
+      fields.width: int64_feature([width]),
+      fields.filename: bytes_feature([(filename or source_id).encode()]),
+      fields.source_id: bytes_feature([source_id.encode()]),
+      fields.image_encoded: bytes_feature([encoded]),
+      fields.image_format: bytes_feature([image_format.encode()]),
+      fields.object_bbox_ymin: float_feature(boxes[:, 0] / height),
+      fields.object_bbox_xmin: float_feature(boxes[:, 1] / width),
+      fields.object_bbox_ymax: float_feature(boxes[:, 2] / height),
+      fields.object_bbox_xmax: float_feature(boxes[:, 3] / width),
+      fields.object_class_label: int64_feature(int(c) for c in classes),
+      fields.object_class_text: bytes_feature(
           class_names[int(c)].encode() for c in classes),
   }
   if masks is not None:
-    feature[fields.object_mask] = _bytes_feature(
-        _png_bytes(m.astype(np.uint8)) for m in masks)
+    if len(masks) != len(boxes):
+      raise ValueError("got %d boxes but %d masks" % (len(boxes), len(masks)))
+    feature[fields.object_mask] = bytes_feature(
+        m if isinstance(m, bytes) else _png_bytes(np.asarray(m, np.uint8))
+        for m in masks)
+  feature.update(extra or {})
   return tf.train.Example(features=tf.train.Features(feature=feature))
 
 

@@ -58,7 +58,7 @@ def _stdout_to_log() -> Iterator[None]:
   finally:
     text = buffer.getvalue().strip()
     if text:
-      logging.info("pycocotools:\n%s", text)
+      logging.debug("pycocotools:\n%s", text)
 
 
 def boxes_to_coco_xywh(boxes: np.ndarray) -> np.ndarray:

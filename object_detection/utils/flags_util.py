@@ -5,6 +5,7 @@ and exit status 1. The project's tools answer bad input with one line and
 exit status 2, so they pass `flags_parser_for(prog)` to `app.run`.
 """
 
+import logging as std_logging
 import sys
 from typing import Callable, List, Tuple
 
@@ -35,6 +36,8 @@ def run_guarded(prog: str, main: Callable[[List[str]], int],
                 failure_names: Tuple[str, ...] = ()) -> None:
   """app.run(main) for a command-line tool: bad input is one line, exit 2.
 
+  TensorFlow's INFO log lines are left out unless --verbosity is given.
+
   Args:
     prog: program name for the messages.
     main: absl main, returning the exit status.
@@ -42,6 +45,10 @@ def run_guarded(prog: str, main: Callable[[List[str]], int],
       reported as one line with exit status 1 instead of a traceback.
   """
   def guarded(argv: List[str]) -> None:
+    if not flags.FLAGS["verbosity"].present:
+      # TensorFlow's own INFO lines (saver timings, strategy set-up) are
+      # noise beside the tool's; -v / --verbosity brings them back.
+      std_logging.getLogger("tensorflow").setLevel(std_logging.WARNING)
     try:
       status = main(argv)
     except ValueError as error:  # ConfigError, InputDataError, usage, ...
