@@ -119,16 +119,21 @@ def encode_encoded_example(encoded: bytes, image_format: str, height: int,
 
 
 def write_tfrecord_shards(examples: Iterable[tf.train.Example],
-                          output_prefix: str, num_shards: int) -> List[str]:
-  """Writes examples round-robin into `<prefix>-0000i-of-0000n.tfrecord`.
+                          output_prefix: str, num_shards: int,
+                          extension: str = ".tfrecord") -> List[str]:
+  """Writes examples round-robin into `<prefix>-0000i-of-0000n<extension>`.
 
-  Each shard is written to a temporary name and renamed when complete, so an
-  interrupted run never leaves a truncated shard under the final name.
+  Each shard is written to a temporary name and renamed when every example
+  is written, so an interrupted run (or an error raised by `examples`)
+  never leaves a truncated shard under a final name or replaces an earlier
+  complete one; the temporary files are removed on error.
 
   Args:
     examples: the examples to write.
     output_prefix: path prefix of the shards; parent folders are created.
     num_shards: number of shard files, >= 1.
+    extension: appended to each name ('' gives the TF OD API dataset
+      tools' `name.record-00000-of-00010` with prefix 'name.record').
 
   Returns:
     The shard paths, in order.
@@ -136,16 +141,20 @@ def write_tfrecord_shards(examples: Iterable[tf.train.Example],
   if num_shards < 1:
     raise ValueError("num_shards must be >= 1, got %d" % num_shards)
   tf.io.gfile.makedirs(os.path.dirname(output_prefix) or ".")
-  paths = ["%s-%05d-of-%05d.tfrecord" % (output_prefix, i, num_shards)
+  paths = ["%s-%05d-of-%05d%s" % (output_prefix, i, num_shards, extension)
            for i in range(num_shards)]
   temporary = [p + ".tmp" for p in paths]
   writers = [tf.io.TFRecordWriter(p) for p in temporary]
   try:
     for index, example in enumerate(examples):
       writers[index % num_shards].write(example.SerializeToString())
-  finally:
-    for writer in writers:
+  except BaseException:
+    for writer, path in zip(writers, temporary):
       writer.close()
+      tf.io.gfile.remove(path)
+    raise
+  for writer in writers:
+    writer.close()
   for tmp, final in zip(temporary, paths):
     tf.io.gfile.rename(tmp, final, overwrite=True)
   return paths

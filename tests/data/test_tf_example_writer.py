@@ -1,4 +1,5 @@
 import io
+import os
 
 import numpy as np
 import PIL.Image
@@ -58,3 +59,24 @@ def test_mismatched_annotations_are_rejected():
     tf_example_writer.encode_detection_example(
         image, np.zeros((1, 4)), [1], {1: "a"}, "x",
         masks=np.zeros((1, 4, 4), np.uint8))
+
+
+def test_an_error_while_writing_leaves_no_shard_and_keeps_earlier_ones(
+    tmp_path):
+  prefix = str(tmp_path / "coco_train.record")
+  example = tf.train.Example()
+  earlier = tf_example_writer.write_tfrecord_shards([example] * 3, prefix, 2,
+                                                    extension="")
+  assert [os.path.basename(p) for p in earlier] == [
+      "coco_train.record-00000-of-00002", "coco_train.record-00001-of-00002"]
+
+  def failing():
+    yield example
+    raise ValueError("bad annotation")
+
+  with pytest.raises(ValueError, match="bad annotation"):
+    tf_example_writer.write_tfrecord_shards(failing(), prefix, 2,
+                                            extension="")
+  assert sorted(os.listdir(str(tmp_path))) == [os.path.basename(p)
+                                               for p in earlier]
+  assert sum(1 for _ in tf.data.TFRecordDataset(earlier)) == 3

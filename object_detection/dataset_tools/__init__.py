@@ -1,0 +1,1 @@
+"""Dataset tools: converting annotations to TFRecords and inspecting them."""
