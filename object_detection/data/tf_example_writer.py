@@ -126,7 +126,9 @@ def write_tfrecord_shards(examples: Iterable[tf.train.Example],
   Each shard is written to a temporary name and renamed when every example
   is written, so an interrupted run (or an error raised by `examples`)
   never leaves a truncated shard under a final name or replaces an earlier
-  complete one; the temporary files are removed on error.
+  complete one; the temporary files are removed on error. Examples are
+  serialized deterministically (features by key), so the same examples give
+  the same bytes.
 
   Args:
     examples: the examples to write.
@@ -147,7 +149,8 @@ def write_tfrecord_shards(examples: Iterable[tf.train.Example],
   writers = [tf.io.TFRecordWriter(p) for p in temporary]
   try:
     for index, example in enumerate(examples):
-      writers[index % num_shards].write(example.SerializeToString())
+      writers[index % num_shards].write(
+          example.SerializeToString(deterministic=True))
   except BaseException:
     for writer, path in zip(writers, temporary):
       writer.close()

@@ -47,3 +47,22 @@ def test_bad_output_dir_exits_2_with_one_line(tmp_path):
   last = result.stderr.strip().splitlines()[-1]
   assert last.startswith("create_shapes_dataset: ")
   assert "Traceback" not in result.stderr
+
+
+def _shard_bytes(directory):
+  return {name: (directory / name).read_bytes()
+          for name in sorted(os.listdir(directory))}
+
+
+def test_the_same_seed_writes_the_same_files(tmp_path):
+  runs = {}
+  for name, seed in (("a", 5), ("b", 5), ("c", 6)):
+    result = subprocess.run(
+        [sys.executable, SCRIPT, "--output_dir=%s" % (tmp_path / name),
+         "--num_train=4", "--num_val=2", "--image_size=48",
+         "--seed=%d" % seed], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    runs[name] = _shard_bytes(tmp_path / name)
+  assert runs["a"] == runs["b"]
+  assert sorted(runs["a"]) == sorted(runs["c"])
+  assert all(runs["a"][n] != runs["c"][n] for n in runs["a"])
