@@ -210,20 +210,34 @@ def _broken(annotations, change):
      "image id 13 (file_name 'c.jpg'): the file is 32x32, the annotations "
      "say 33x32"),
 ])
-def test_bad_input_names_the_record_and_writes_nothing(coco, tmp_path,
-                                                       change, message):
+def test_bad_input_names_the_record(coco, tmp_path, change, message):
   annotations, image_dir, _ = coco
   path = _write(_broken(annotations, change), tmp_path / "bad.json")
+  with pytest.raises(coco_conversion.CocoFormatError) as raised:
+    dataset = coco_conversion.load_dataset(path)
+    list(coco_conversion.examples(dataset, image_dir, include_masks=True))
+  assert str(raised.value).startswith(path + ": "), raised.value
+  assert message in str(raised.value)
+
+
+def test_the_tool_reports_bad_input_in_one_line_and_writes_nothing(
+    coco, tmp_path):
+  annotations, image_dir, _ = coco
+  broken = _broken(annotations,
+                   lambda a: a["images"][2].update(file_name="gone.jpg"))
+  path = _write(broken, tmp_path / "bad.json")
   output = str(tmp_path / "out")
   result = _convert("--train_annotations_file=" + path,
                     "--train_image_dir=" + image_dir, "--include_masks",
-                    "--train_num_shards=1", "--output_dir=" + output)
+                    "--train_num_shards=2", "--output_dir=" + output)
   assert result.returncode == 2, result.stderr
   last = result.stderr.strip().splitlines()[-1]
-  assert last.startswith("create_coco_tf_record: error: " + path), last
-  assert message in last, last
+  assert last == ("create_coco_tf_record: error: %s: image id 13 (file_name "
+                  "'gone.jpg'): no such file %s" % (
+                      path, os.path.join(image_dir, "gone.jpg"))), last
   assert "Traceback" not in result.stderr
-  assert not os.path.exists(output) or os.listdir(output) == []
+  # The two images before it were converted, then thrown away.
+  assert os.listdir(output) == []
 
 
 def test_json_errors_name_line_and_column(tmp_path):
