@@ -428,27 +428,9 @@ class FasterRCNNMetaArch(model.DetectionModel):
 
   def _make_anchors(self, shapes, image_hw
                     ) -> Tuple[tf.Tensor, Optional[tf.Tensor]]:
-    """Generates anchors and applies the clip / validity policy."""
-    if isinstance(self._anchor_generator,
-                  multiscale.MultiscaleGridAnchorGenerator):
-      # Its anchor offsets depend on the image size.
-      boxlists = self._anchor_generator.generate(
-          shapes, im_height=image_hw[0], im_width=image_hw[1])
-    else:
-      boxlists = self._anchor_generator.generate(shapes)
-    anchors = box_list_ops.concatenate(boxlists).get()
-    height = tf.cast(image_hw[0], tf.float32)
-    width = tf.cast(image_hw[1], tf.float32)
-    window = tf.stack([0.0, 0.0, height, width])
-    if self._is_training and not self._stages.clip_anchors_to_image:
-      # Anchors crossing the border are ignored (the TF OD API removes them).
-      inside = tf.logical_and(
-          tf.reduce_all(anchors[:, :2] >= 0, axis=1),
-          tf.logical_and(anchors[:, 2] <= height, anchors[:, 3] <= width))
-      return anchors, inside
-    lower = tf.concat([window[:2], window[:2]], 0)
-    upper = tf.concat([window[2:], window[2:]], 0)
-    return tf.minimum(tf.maximum(anchors, lower), upper), None
+    return make_anchors(self._anchor_generator, shapes, image_hw,
+                        self._is_training,
+                        self._stages.clip_anchors_to_image)
 
   def _propose(self, box_encodings, objectness, anchors, valid_anchors,
                image_shape, true_image_shapes):
@@ -637,6 +619,47 @@ _DETECTION_KEYS = (
     _Detections.detection_multiclass_scores,
     _Detections.detection_anchor_indices, _Detections.raw_detection_boxes,
     _Detections.raw_detection_scores)
+
+
+def generate_anchors(anchor_generator, shapes, image_hw) -> List:
+  """The generator's BoxLists (one per feature map) for a padded input."""
+  if isinstance(anchor_generator, multiscale.MultiscaleGridAnchorGenerator):
+    # Its anchor offsets depend on the image size.
+    return anchor_generator.generate(shapes, im_height=image_hw[0],
+                                     im_width=image_hw[1])
+  return anchor_generator.generate(shapes)
+
+
+def make_anchors(anchor_generator, shapes, image_hw, is_training: bool,
+                 clip_anchors_to_image: bool
+                 ) -> Tuple[tf.Tensor, Optional[tf.Tensor]]:
+  """The first stage's absolute anchors [A, 4] and, if needed, validity [A].
+
+  The policy the model applies (and anchor analysis reproduces): at
+  inference, and in training with clip_anchors_to_image, anchors are
+  clipped to the image; otherwise in training the anchors crossing its
+  border are marked invalid (the TF OD API removes them).
+
+  Args:
+    anchor_generator: the first-stage AnchorGenerator.
+    shapes: (height, width) of each feature map.
+    image_hw: (height, width) of the padded input image.
+    is_training: the model's mode.
+    clip_anchors_to_image: the model config's field.
+  """
+  anchors = box_list_ops.concatenate(
+      generate_anchors(anchor_generator, shapes, image_hw)).get()
+  height = tf.cast(image_hw[0], tf.float32)
+  width = tf.cast(image_hw[1], tf.float32)
+  window = tf.stack([0.0, 0.0, height, width])
+  if is_training and not clip_anchors_to_image:
+    inside = tf.logical_and(
+        tf.reduce_all(anchors[:, :2] >= 0, axis=1),
+        tf.logical_and(anchors[:, 2] <= height, anchors[:, 3] <= width))
+    return anchors, inside
+  lower = tf.concat([window[:2], window[:2]], 0)
+  upper = tf.concat([window[2:], window[2:]], 0)
+  return tf.minimum(tf.maximum(anchors, lower), upper), None
 
 
 def _padded_size(image_shape: tf.Tensor) -> tf.Tensor:

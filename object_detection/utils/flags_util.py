@@ -46,9 +46,11 @@ def run_guarded(prog: str, main: Callable[[List[str]], int],
   """
   def guarded(argv: List[str]) -> None:
     if not flags.FLAGS["verbosity"].present:
-      # TensorFlow's own INFO lines (saver timings, strategy set-up) are
-      # noise beside the tool's; -v / --verbosity brings them back.
-      std_logging.getLogger("tensorflow").setLevel(std_logging.WARNING)
+      # TensorFlow's own INFO lines (saver timings, strategy set-up; some
+      # logged through absl) are noise beside the tool's; -v / --verbosity
+      # brings them back.
+      for name in ("tensorflow", "absl"):
+        std_logging.getLogger(name).setLevel(std_logging.WARNING)
     try:
       status = main(argv)
     except ValueError as error:  # ConfigError, InputDataError, usage, ...
