@@ -39,10 +39,15 @@ class Analysis:
 class _Evaluator:
   """Best IoUs of boxes under a generator config, per input shape."""
 
-  def __init__(self, truth: data.GroundTruth, feature_maps, clip: bool):
+  def __init__(self, configs, truth: data.GroundTruth, clip: bool):
+    self._configs = configs
     self._truth = truth
-    self._feature_maps = feature_maps
     self._clip = clip
+    self._levels = self._levels_of(
+        configs["model"].faster_rcnn.first_stage_anchor_generator)
+    # (min_level, max_level) -> input shape -> feature-map shapes.
+    self._feature_maps = {self._levels: data.feature_map_shapes(
+        configs, truth.input_shapes)}
     shapes = [truth.input_shapes[i] for i in truth.image_index]
     self._box_shapes = shapes
     counts = {}
@@ -50,9 +55,29 @@ class _Evaluator:
       counts[shape] = counts.get(shape, 0) + 1
     self.common_shape = max(sorted(counts), key=counts.get)
 
+  @staticmethod
+  def _levels_of(anchor_config):
+    if anchor_config.HasField("multiscale_anchor_generator"):
+      message = anchor_config.multiscale_anchor_generator
+      return (message.min_level, message.max_level)
+    return None
+
+  def _maps(self, anchor_config):
+    """Feature maps by input shape, for the generator's levels.
+
+    Other levels than the config's need the extractor built with them
+    (ValueError where it cannot be).
+    """
+    levels = self._levels_of(anchor_config)
+    if levels not in self._feature_maps:
+      self._feature_maps[levels] = data.feature_map_shapes(
+          data.with_levels(self._configs, *levels),
+          self._truth.input_shapes)
+    return self._feature_maps[levels]
+
   def anchor_sets(self, anchor_config) -> Dict[data.Shape, data.AnchorSet]:
     return {shape: data.anchors_of(anchor_config, self._clip, maps, shape)
-            for shape, maps in self._feature_maps.items()}
+            for shape, maps in self._maps(anchor_config).items()}
 
   def best(self, anchor_config, subset: Optional[np.ndarray] = None):
     """(best IoU [N or subset], AnchorSet of the common shape)."""
@@ -104,9 +129,7 @@ def analyse(configs, input_path: Optional[str] = None,
   faster_rcnn = data.faster_rcnn_config(configs)
   anchor_config = faster_rcnn.first_stage_anchor_generator
   truth = data.read_ground_truth(configs, input_path, max_examples)
-  feature_maps = data.feature_map_shapes(configs, truth.input_shapes)
-  evaluator = _Evaluator(truth, feature_maps,
-                         faster_rcnn.clip_anchors_to_image)
+  evaluator = _Evaluator(configs, truth, faster_rcnn.clip_anchors_to_image)
   threshold = data.FIRST_STAGE_MATCHED_THRESHOLD
   best, anchor_set = evaluator.best(anchor_config)
   result = Analysis(
@@ -127,8 +150,9 @@ def analyse(configs, input_path: Optional[str] = None,
   shapes = np.stack([truth.boxes[subset, 2] - truth.boxes[subset, 0],
                      truth.boxes[subset, 3] - truth.boxes[subset, 1]], 1)
   budget = int(result.anchors_per_image * (1.0 + max_anchor_increase))
-  suggestion = search_lib.search(anchor_config, np.maximum(shapes, 1.0),
-                                 score, budget)
+  suggestion = search_lib.search(
+      anchor_config, np.maximum(shapes, 1.0), score, budget,
+      search_levels=faster_rcnn.feature_extractor.HasField("fpn"))
   if suggestion is None:
     return result
   suggested_best, suggested_set = evaluator.best(suggestion.config)

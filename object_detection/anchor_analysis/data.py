@@ -146,6 +146,18 @@ class AnchorSet:
     return int(sum(self.per_level))
 
 
+def with_levels(configs, min_level: int, max_level: int):
+  """A copy of configs with the multiscale and fpn levels changed."""
+  model = type(configs["model"])()
+  model.CopyFrom(configs["model"])
+  faster_rcnn = model.faster_rcnn
+  for message in (faster_rcnn.first_stage_anchor_generator
+                  .multiscale_anchor_generator, faster_rcnn.feature_extractor
+                  .fpn):
+    message.min_level, message.max_level = min_level, max_level
+  return dict(configs, model=model)
+
+
 def anchors_of(anchor_generator_config, clip_anchors_to_image: bool,
                shapes: Sequence[Shape], input_shape: Shape) -> AnchorSet:
   """Training's anchors of a generator config over feature maps `shapes`.

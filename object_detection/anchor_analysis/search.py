@@ -9,7 +9,8 @@ fewer anchors), never exceeding the anchor budget (today's anchors per
 image, times 1 + the allowed increase). Parameters searched:
 
   multiscale_anchor_generator: aspect_ratios, scales_per_octave,
-    anchor_scale (the levels stay: they are the FPN's);
+    anchor_scale and, with search_levels, min_level and max_level (set
+    with the feature extractor's fpn levels, which must equal them);
   grid_anchor_generator: aspect_ratios, scales, base_anchor_size;
   ssd_anchor_generator: aspect_ratios, min_scale, max_scale;
   flexible_grid_anchor_generator: every layer's aspect_ratios, and its
@@ -70,8 +71,8 @@ def _geometric(value: float, steps: Sequence[float]) -> List[float]:
   return [float("%.3g" % (value * 2.0 ** s)) for s in steps]
 
 
-def knobs(generator_type: str, message, shapes: np.ndarray
-          ) -> List[Tuple[str, List[object]]]:
+def knobs(generator_type: str, message, shapes: np.ndarray,
+          search_levels: bool = False) -> List[Tuple[str, List[object]]]:
   """(field, candidate values) of the parameters searched for the type."""
   current_ratios = list(getattr(message, "aspect_ratios", []))
   ratio_counts = sorted({1, 2, 3, max(1, len(current_ratios)),
@@ -79,10 +80,16 @@ def knobs(generator_type: str, message, shapes: np.ndarray
   ratios = aspect_ratio_sets(shapes, ratio_counts)
   quarter_octaves = [s / 4.0 for s in range(-8, 9)]
   if generator_type == "multiscale_anchor_generator":
-    return [("aspect_ratios", ratios),
-            ("scales_per_octave", [1, 2, 3, 4]),
-            ("anchor_scale", _geometric(message.anchor_scale,
-                                        quarter_octaves))]
+    found = [("aspect_ratios", ratios),
+             ("scales_per_octave", [1, 2, 3, 4]),
+             ("anchor_scale", _geometric(message.anchor_scale,
+                                         quarter_octaves))]
+    if search_levels:
+      low, high = message.min_level, message.max_level
+      found.append(("levels", [(a, b) for a in (low - 1, low, low + 1)
+                               for b in (high - 1, high, high + 1)
+                               if 1 <= a <= b]))
+    return found
   if generator_type == "grid_anchor_generator":
     sides = np.sqrt(shapes[:, 0] * shapes[:, 1])
     base = float(np.sqrt(message.height * message.width))
@@ -115,6 +122,8 @@ def apply(anchor_config, change: Change):
   for name, value in change.items():
     if name == "height_width":
       message.height = message.width = int(value)
+    elif name == "levels":
+      message.min_level, message.max_level = value
     elif name == "layer_aspect_ratios":
       for layer in message.anchor_grid:
         del layer.aspect_ratios[:]
@@ -134,7 +143,11 @@ def apply(anchor_config, change: Change):
 
 
 def set_arguments(anchor_config, change: Change, prefix: str) -> List[str]:
-  """`od-config set` KEY=VALUE arguments that make the change."""
+  """`od-config set` KEY=VALUE arguments that make the change.
+
+  A change of levels also sets the fpn levels of the feature extractor
+  beside the generator (<model>.feature_extractor.fpn).
+  """
   config = apply(anchor_config, change)
   kind = config.WhichOneof("anchor_generator_oneof")
   message = getattr(config, kind)
@@ -150,6 +163,11 @@ def set_arguments(anchor_config, change: Change, prefix: str) -> List[str]:
     if name == "height_width":
       arguments += ["%s.height=%d" % (path, message.height),
                     "%s.width=%d" % (path, message.width)]
+    elif name == "levels":
+      fpn = prefix.rsplit(".", 1)[0] + ".feature_extractor.fpn"
+      for target in (path, fpn):
+        arguments += ["%s.min_level=%d" % (target, message.min_level),
+                      "%s.max_level=%d" % (target, message.max_level)]
     elif name in ("layer_aspect_ratios", "base_size_factor"):
       for index, layer in enumerate(message.anchor_grid):
         for field in ("base_sizes", "aspect_ratios"):
@@ -178,7 +196,8 @@ def _better(score, best) -> bool:
 
 
 def search(anchor_config, shapes: np.ndarray, score: Scorer,
-           budget: int, rounds: int = 3) -> Optional[Suggestion]:
+           budget: int, rounds: int = 3,
+           search_levels: bool = False) -> Optional[Suggestion]:
   """The best change found, or None when nothing beats the config.
 
   Args:
@@ -186,9 +205,11 @@ def search(anchor_config, shapes: np.ndarray, score: Scorer,
     shapes: float [N, 2] (height, width) of the ground-truth boxes.
     score: scores a generator config on the data.
     budget: most anchors per image allowed.
+    search_levels: also try other multiscale levels (the scorer must then
+      score generators of other levels).
   """
   kind = anchor_config.WhichOneof("anchor_generator_oneof")
-  options = knobs(kind, getattr(anchor_config, kind), shapes)
+  options = knobs(kind, getattr(anchor_config, kind), shapes, search_levels)
   start = score(anchor_config)
   best, change = start, {}
   for _ in range(rounds):

@@ -34,6 +34,10 @@ GENERATORS = {
 def _anchors(config, maps):
   generator = anchor_generator_builder.build(config)
   if config.WhichOneof("anchor_generator_oneof") == "multiscale_anchor_generator":
+    message = config.multiscale_anchor_generator
+    # The feature maps of the candidate's levels (stride 2**level).
+    maps = [(SIZE // 2 ** l, SIZE // 2 ** l)
+            for l in range(message.min_level, message.max_level + 1)]
     lists = generator.generate([list(m) for m in maps], im_height=SIZE,
                                im_width=SIZE)
   else:
@@ -69,7 +73,8 @@ def test_search_raises_coverage_within_the_budget(kind, boxes):
   before = score(config)
   shapes = np.stack([boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]],
                     axis=1)
-  suggestion = search.search(config, shapes, score, budget=before[2])
+  suggestion = search.search(config, shapes, score, budget=before[2],
+                             search_levels=kind == "multiscale")
   assert suggestion is not None, kind
   assert suggestion.before == before
   assert suggestion.after[2] <= before[2]
@@ -84,6 +89,9 @@ def test_search_raises_coverage_within_the_budget(kind, boxes):
       configs, kwargs_dict=config_util.parse_override_assignments(arguments))
   assert (configs["model"].faster_rcnn.first_stage_anchor_generator ==
           suggestion.config), arguments
+  if "levels" in suggestion.change:
+    fpn = configs["model"].faster_rcnn.feature_extractor.fpn
+    assert (fpn.min_level, fpn.max_level) == suggestion.change["levels"]
 
 
 def test_nothing_to_suggest_when_the_anchors_are_the_boxes():
