@@ -40,12 +40,11 @@ def _sample(example, category_index):
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   from object_detection.core import standard_fields as fields  # pylint: disable=g-import-not-at-top
   from object_detection.data_decoders import tf_example_decoder  # pylint: disable=g-import-not-at-top
-  from object_detection.protos import input_reader_pb2  # pylint: disable=g-import-not-at-top
   from object_detection.utils import visualization_utils as vis_util  # pylint: disable=g-import-not-at-top
   masks = example.features.feature.get("image/object/mask")
-  mask_type = (input_reader_pb2.PNG_MASKS
+  mask_type = (tf_example_decoder.PNG_MASKS
                if masks is not None and masks.WhichOneof("kind") == "bytes_list"
-               else input_reader_pb2.NUMERICAL_MASKS)
+               else tf_example_decoder.NUMERICAL_MASKS)
   decoder = tf_example_decoder.TfExampleDecoder(
       load_instance_masks=masks is not None, instance_mask_type=mask_type)
   decoded = decoder.decode(tf.constant(example.SerializeToString()))
