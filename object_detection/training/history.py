@@ -18,6 +18,7 @@ import matplotlib
 matplotlib.use("Agg")
 from matplotlib import pyplot as plt  # pylint: disable=g-import-not-at-top,wrong-import-position
 import numpy as np  # pylint: disable=g-import-not-at-top,wrong-import-position
+from tensorboard.compat.proto import event_pb2  # pylint: disable=g-import-not-at-top,wrong-import-position
 import tensorflow as tf  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 from object_detection.utils import file_io  # pylint: disable=g-import-not-at-top,wrong-import-position
@@ -41,7 +42,7 @@ def read_losses(model_dir: str):
                  key=os.path.getmtime)
   for path in paths:
     for record in tf.data.TFRecordDataset(path).as_numpy_iterator():
-      event = tf.compat.v1.Event.FromString(record)
+      event = event_pb2.Event.FromString(record)
       for value in event.summary.value:
         if value.tag == LOSS_TAG:
           by_step[event.step] = float(tf.make_ndarray(value.tensor))
