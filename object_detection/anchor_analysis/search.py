@@ -71,46 +71,75 @@ def _geometric(value: float, steps: Sequence[float]) -> List[float]:
   return [float("%.3g" % (value * 2.0 ** s)) for s in steps]
 
 
+_QUARTER_OCTAVES = [s / 4.0 for s in range(-8, 9)]
+Knobs = List[Tuple[str, List[object]]]
+
+
+def _multiscale_knobs(message, shapes, ratios, search_levels) -> Knobs:
+  found = [("aspect_ratios", ratios),
+           ("scales_per_octave", [1, 2, 3, 4]),
+           ("anchor_scale", _geometric(message.anchor_scale,
+                                       _QUARTER_OCTAVES))]
+  if search_levels:
+    low, high = message.min_level, message.max_level
+    found.append(("levels", [(a, b) for a in (low - 1, low, low + 1)
+                             for b in (high - 1, high, high + 1)
+                             if 1 <= a <= b]))
+  return found
+
+
+def _grid_knobs(message, shapes, ratios, search_levels) -> Knobs:
+  del search_levels
+  sides = np.sqrt(shapes[:, 0] * shapes[:, 1])
+  base = float(np.sqrt(message.height * message.width))
+  scale_sets = []
+  for count in sorted({1, 2, 3, max(1, len(message.scales))}):
+    quantiles = np.quantile(sides, (np.arange(count) + 0.5) / count)
+    scale_sets.append(sorted({float("%.2g" % (q / base))
+                              for q in quantiles}))
+  return [("aspect_ratios", ratios), ("scales", scale_sets),
+          ("height_width", [int(base * 2.0 ** s)
+                            for s in (-1, -0.5, 0, 0.5, 1)])]
+
+
+def _ssd_knobs(message, shapes, ratios, search_levels) -> Knobs:
+  del message, shapes, search_levels
+  return [("aspect_ratios", ratios),
+          ("min_scale", [float("%.2g" % v) for v in
+                         np.geomspace(0.02, 0.6, 12)]),
+          ("max_scale", [float("%.2g" % v) for v in
+                         np.linspace(0.3, 1.0, 8)])]
+
+
+def _flexible_knobs(message, shapes, ratios, search_levels) -> Knobs:
+  del message, shapes, search_levels
+  return [("layer_aspect_ratios", ratios),
+          ("base_size_factor", _geometric(1.0, _QUARTER_OCTAVES))]
+
+
+_KNOBS = {
+    "multiscale_anchor_generator": _multiscale_knobs,
+    "grid_anchor_generator": _grid_knobs,
+    "ssd_anchor_generator": _ssd_knobs,
+    "flexible_grid_anchor_generator": _flexible_knobs,
+}
+
+
 def knobs(generator_type: str, message, shapes: np.ndarray,
-          search_levels: bool = False) -> List[Tuple[str, List[object]]]:
-  """(field, candidate values) of the parameters searched for the type."""
+          search_levels: bool = False) -> Knobs:
+  """(field, candidate values) of the parameters searched for the type.
+
+  Raises:
+    ValueError: a generator type without a search.
+  """
+  if generator_type not in _KNOBS:
+    raise ValueError("no search for %s (searched: %s)" % (
+        generator_type, ", ".join(sorted(_KNOBS))))
   current_ratios = list(getattr(message, "aspect_ratios", []))
   ratio_counts = sorted({1, 2, 3, max(1, len(current_ratios)),
                          len(current_ratios) + 1})
   ratios = aspect_ratio_sets(shapes, ratio_counts)
-  quarter_octaves = [s / 4.0 for s in range(-8, 9)]
-  if generator_type == "multiscale_anchor_generator":
-    found = [("aspect_ratios", ratios),
-             ("scales_per_octave", [1, 2, 3, 4]),
-             ("anchor_scale", _geometric(message.anchor_scale,
-                                         quarter_octaves))]
-    if search_levels:
-      low, high = message.min_level, message.max_level
-      found.append(("levels", [(a, b) for a in (low - 1, low, low + 1)
-                               for b in (high - 1, high, high + 1)
-                               if 1 <= a <= b]))
-    return found
-  if generator_type == "grid_anchor_generator":
-    sides = np.sqrt(shapes[:, 0] * shapes[:, 1])
-    base = float(np.sqrt(message.height * message.width))
-    scale_sets = []
-    for count in sorted({1, 2, 3, max(1, len(message.scales))}):
-      quantiles = np.quantile(sides, (np.arange(count) + 0.5) / count)
-      scale_sets.append(sorted({float("%.2g" % (q / base))
-                                for q in quantiles}))
-    return [("aspect_ratios", ratios), ("scales", scale_sets),
-            ("height_width", [int(base * 2.0 ** s)
-                              for s in (-1, -0.5, 0, 0.5, 1)])]
-  if generator_type == "ssd_anchor_generator":
-    return [("aspect_ratios", ratios),
-            ("min_scale", [float("%.2g" % v) for v in
-                           np.geomspace(0.02, 0.6, 12)]),
-            ("max_scale", [float("%.2g" % v) for v in
-                           np.linspace(0.3, 1.0, 8)])]
-  if generator_type == "flexible_grid_anchor_generator":
-    return [("layer_aspect_ratios", ratios),
-            ("base_size_factor", _geometric(1.0, quarter_octaves))]
-  raise ValueError("no search for %s" % generator_type)
+  return _KNOBS[generator_type](message, shapes, ratios, search_levels)
 
 
 def apply(anchor_config, change: Change):
