@@ -61,7 +61,10 @@ def main(argv) -> int:
                "output_directory"):
     if not getattr(FLAGS, name):
       raise ValueError("--%s is required" % name)
-  # Imported here so that flag errors answer before TensorFlow loads.
+  # Imported here so that flag errors answer before TensorFlow loads,
+  # which then starts without its C++ start-up noise.
+  from object_detection.utils import flags_util  # pylint: disable=g-import-not-at-top
+  flags_util.import_tensorflow_quietly()
   from object_detection import exporter_lib_v2  # pylint: disable=g-import-not-at-top
   from object_detection import model_lib_v2  # pylint: disable=g-import-not-at-top
   from object_detection.utils import config_util  # pylint: disable=g-import-not-at-top

@@ -62,7 +62,10 @@ def main(argv) -> int:
     value = getattr(FLAGS, name)
     if value is not None and value < 1:
       raise ValueError("--%s must be >= 1, got %d" % (name, value))
-  # Imported here so that flag errors answer before TensorFlow loads.
+  # Imported here so that flag errors answer before TensorFlow loads,
+  # which then starts without its C++ start-up noise.
+  from object_detection.utils import flags_util  # pylint: disable=g-import-not-at-top
+  flags_util.import_tensorflow_quietly()
   from object_detection.inference import detector  # pylint: disable=g-import-not-at-top
   from object_detection.inference import image_sources  # pylint: disable=g-import-not-at-top
   sources = image_sources.expand(patterns)

@@ -170,7 +170,10 @@ def main(argv) -> int:
     _positive(name)
   _positive("eval_every_n", 0)
   _positive("eval_wait_interval", 0)
-  # Imported here so that flag errors answer before TensorFlow loads.
+  # Imported here so that flag errors answer before TensorFlow loads,
+  # which then starts without its C++ start-up noise.
+  from object_detection.utils import flags_util  # pylint: disable=g-import-not-at-top
+  flags_util.import_tensorflow_quietly()
   from object_detection import model_lib_v2  # pylint: disable=g-import-not-at-top
   from object_detection.training import distribution  # pylint: disable=g-import-not-at-top
   from object_detection.utils import config_util  # pylint: disable=g-import-not-at-top

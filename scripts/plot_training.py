@@ -29,7 +29,9 @@ def main(argv) -> int:
     raise ValueError("unexpected arguments: %s" % " ".join(argv[1:]))
   if not MODEL_DIR.value:
     raise ValueError("--model_dir is required")
-  # Imported here so that flag errors answer before TensorFlow loads.
+  # Imported here so that flag errors answer before TensorFlow loads,
+  # which then starts without its C++ start-up noise.
+  flags_util.import_tensorflow_quietly()
   from object_detection.training import history  # pylint: disable=g-import-not-at-top
   steps, losses = history.read_losses(MODEL_DIR.value)
   if not len(steps):

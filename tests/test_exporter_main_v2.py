@@ -13,6 +13,7 @@ import tensorflow as tf
 
 from object_detection.builders import model_builder
 from object_detection.utils import config_util
+from object_detection.utils import flags_util
 from tests.conftest import REPO_ROOT
 from tests.conftest import shapes_examples
 
@@ -129,8 +130,11 @@ def test_bad_input_is_one_line_and_status_2(checkpoint, tmp_path, flags,
                    "--trained_checkpoint_dir=" + model_dir,
                    "--output_directory=" + str(tmp_path / "out"), *flags)
   assert result.returncode == 2, result.stderr
-  lines = [l for l in result.stderr.splitlines()
-           if l.startswith("exporter_main_v2:")]
-  assert len(lines) == 1 and message in lines[0], result.stderr
+  # One error line, and none of TensorFlow's C++ start-up lines.
+  lines = result.stderr.strip().splitlines()
+  errors = [l for l in lines if l.startswith("exporter_main_v2:")]
+  assert len(errors) == 1 and message in errors[0], result.stderr
+  assert lines[-1] == errors[0]
+  assert not any(flags_util.is_startup_noise(l) for l in lines), lines
   assert "Traceback" not in result.stderr
   assert not os.path.exists(str(tmp_path / "out"))

@@ -18,6 +18,7 @@ from object_detection.builders import model_builder
 from object_detection.inference import detector
 from object_detection.inference import image_sources
 from object_detection.utils import config_util
+from object_detection.utils import flags_util
 from tests.conftest import REPO_ROOT
 from tests.conftest import shapes_examples
 from tests.conftest import write_examples
@@ -177,6 +178,7 @@ def test_infer_bad_input_is_one_line_and_status_2(exports, pictures,
                   "--input=" + paths[0], "--output_dir=" + str(tmp_path),
                   *flags)
   assert result.returncode == 2, result.stderr
-  lines = [l for l in result.stderr.splitlines() if l.startswith("infer:")]
+  lines = result.stderr.strip().splitlines()
   assert len(lines) == 1 and message in lines[0], result.stderr
+  assert not flags_util.is_startup_noise(lines[0])
   assert "Traceback" not in result.stderr

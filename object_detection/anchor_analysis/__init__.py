@@ -1,12 +1,11 @@
 """Anchor analysis: how well a config's anchors cover a dataset's boxes.
 
-    from object_detection import anchor_analysis
-    result = anchor_analysis.analyse(configs)
+    from object_detection.anchor_analysis import analysis
+    result = analysis.analyse(configs)
 
-See analysis.py (the measure and the search), data.py (boxes and anchors as
-training sees them), coverage.py (best IoUs), search.py (the suggestion),
-report.py (text, JSON, picture) and cli.py (`od-anchors`).
+Modules: analysis (the measure and the search), data (boxes and anchors as
+training sees them), coverage (best IoUs), search (the suggestion), report
+(text, JSON, picture) and cli (`od-anchors`, also `python -m
+object_detection.anchor_analysis`). The package itself imports nothing, so
+the tool answers flag errors before TensorFlow loads.
 """
-
-from object_detection.anchor_analysis.analysis import analyse  # pylint: disable=unused-import
-from object_detection.anchor_analysis.analysis import Analysis  # pylint: disable=unused-import

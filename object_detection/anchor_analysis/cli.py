@@ -53,7 +53,10 @@ def main(argv) -> int:
   if FLAGS.max_anchor_increase < 0 or FLAGS.search_boxes < 1:
     raise ValueError("--max_anchor_increase must be >= 0 and "
                      "--search_boxes >= 1")
-  # Imported here so that flag errors answer before TensorFlow loads.
+  # Imported here so that flag errors answer before TensorFlow loads,
+  # which then starts without its C++ start-up noise.
+  from object_detection.utils import flags_util  # pylint: disable=g-import-not-at-top
+  flags_util.import_tensorflow_quietly()
   from object_detection import model_lib_v2  # pylint: disable=g-import-not-at-top
   from object_detection.anchor_analysis import analysis  # pylint: disable=g-import-not-at-top
   from object_detection.anchor_analysis import report  # pylint: disable=g-import-not-at-top

@@ -68,7 +68,10 @@ def main(argv) -> int:
     if getattr(FLAGS, shards_flag) < 1:
       raise ValueError("--%s must be >= 1, got %d" % (
           shards_flag, getattr(FLAGS, shards_flag)))
-  # Imported here so that flag errors answer before TensorFlow loads.
+  # Imported here so that flag errors answer before TensorFlow loads,
+  # which then starts without its C++ start-up noise.
+  from object_detection.utils import flags_util  # pylint: disable=g-import-not-at-top
+  flags_util.import_tensorflow_quietly()
   from object_detection.data import tf_example_writer  # pylint: disable=g-import-not-at-top
   from object_detection.dataset_tools import coco_conversion  # pylint: disable=g-import-not-at-top
   from object_detection.utils import file_io  # pylint: disable=g-import-not-at-top

@@ -73,7 +73,10 @@ def main(argv) -> int:
     value = getattr(FLAGS, name)
     if value is not None and value < (1 if name == "max_records" else 0):
       raise ValueError("--%s is out of range: %d" % (name, value))
-  # Imported here so that flag errors answer before TensorFlow loads.
+  # Imported here so that flag errors answer before TensorFlow loads,
+  # which then starts without its C++ start-up noise.
+  from object_detection.utils import flags_util  # pylint: disable=g-import-not-at-top
+  flags_util.import_tensorflow_quietly()
   from object_detection.dataset_tools import record_stats  # pylint: disable=g-import-not-at-top
   from object_detection.inference import image_sources  # pylint: disable=g-import-not-at-top
   from object_detection.utils import file_io  # pylint: disable=g-import-not-at-top
