@@ -24,7 +24,41 @@ ResizeMethod = tf.image.ResizeMethod
 
 def _resize_4d(images: tf.Tensor, size: tf.Tensor, method: str,
                align_corners: bool) -> tf.Tensor:
-  """Resizes [batch, h, w, c] images with TF1 (legacy) pixel alignment."""
+  """Resizes [batch, h, w, c] images with TF1 (legacy) pixel alignment.
+
+  Images that already have the requested size are passed through (cast to
+  float32 except for nearest neighbour): every method maps pixel (y, x)
+  onto itself at scale 1 with weight 1, so the result is the same, and a
+  dataset stored at the network's input size pays for no resize.
+  """
+  images = tf.convert_to_tensor(images)
+  size = tf.convert_to_tensor(size, tf.int32)
+
+  def unchanged() -> tf.Tensor:
+    if method == ResizeMethod.NEAREST_NEIGHBOR:
+      return tf.identity(images)
+    return tf.cast(images, tf.float32)
+
+  def resized() -> tf.Tensor:
+    return _resize_4d_op(images, size, method, align_corners)
+
+  static_size = tf.get_static_value(size)
+  static_hw = images.shape[1:3]
+  if static_size is not None and static_hw.is_fully_defined():
+    return unchanged() if list(static_size) == static_hw.as_list() else (
+        resized())
+  result = tf.cond(
+      tf.reduce_all(tf.equal(tf.shape(images)[1:3], size)), unchanged,
+      resized)
+  if static_size is not None:
+    result.set_shape(images.shape[:1].concatenate(
+        list(static_size)).concatenate(images.shape[3:]))
+  return result
+
+
+def _resize_4d_op(images: tf.Tensor, size: tf.Tensor, method: str,
+                  align_corners: bool) -> tf.Tensor:
+  """The resize op of `method` (TF1 pixel alignment), always run."""
   if method == ResizeMethod.BILINEAR:
     return tf.raw_ops.ResizeBilinear(images=images, size=size,
                                      align_corners=align_corners,

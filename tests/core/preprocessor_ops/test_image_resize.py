@@ -111,3 +111,54 @@ def test_resize_pad_to_multiple():
 def test_errors(call, message):
   with pytest.raises(ValueError, match=message):
     call()
+
+
+
+_RAW_RESIZE_OPS = {
+    tf.image.ResizeMethod.BILINEAR: tf.raw_ops.ResizeBilinear,
+    tf.image.ResizeMethod.NEAREST_NEIGHBOR: tf.raw_ops.ResizeNearestNeighbor,
+    tf.image.ResizeMethod.BICUBIC: tf.raw_ops.ResizeBicubic,
+}
+
+
+@pytest.mark.parametrize("method", sorted(_RAW_RESIZE_OPS))
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_same_size_resize_equals_the_resize_op(method, align_corners):
+  # An image already at the requested size skips the op; values, dtype and
+  # static shape must be what the op gives.
+  image = tf.constant(np.random.default_rng(0).integers(
+      0, 256, size=(6, 5, 3)), tf.uint8)
+  masks = tf.constant(np.random.default_rng(1).integers(
+      0, 2, size=(2, 6, 5)), tf.float32)
+  expected = _RAW_RESIZE_OPS[method](
+      images=image[tf.newaxis], size=[6, 5], align_corners=align_corners,
+      half_pixel_centers=False)[0]
+  expected_masks = tf.raw_ops.ResizeNearestNeighbor(
+      images=masks[..., tf.newaxis], size=[6, 5],
+      align_corners=align_corners, half_pixel_centers=False)[..., 0]
+
+  def resize(image, masks):
+    return preprocessor.resize_image(image, masks, new_height=6, new_width=5,
+                                     method=method,
+                                     align_corners=align_corners)[:2]
+
+  dynamic = tf.function(resize, input_signature=[
+      tf.TensorSpec([None, None, 3], tf.uint8),
+      tf.TensorSpec([None, None, None], tf.float32)])
+  traced = dynamic.get_concrete_function().structured_outputs
+  assert [t.shape.as_list() for t in traced] == [[6, 5, 3], [None, 6, 5]]
+  for result, result_masks in (resize(image, masks), dynamic(image, masks)):
+    assert result.dtype == expected.dtype
+    np.testing.assert_array_equal(result.numpy(), expected.numpy())
+    np.testing.assert_array_equal(result_masks.numpy(),
+                                  expected_masks.numpy())
+  # With static sizes equal to the target, no resize op is in the graph.
+  static = tf.function(resize).get_concrete_function(
+      tf.TensorSpec([6, 5, 3], tf.uint8), tf.TensorSpec([2, 6, 5]))
+  assert not [op.type for op in static.graph.get_operations()
+              if op.type.startswith("Resize")]
+  # Another size still resizes, through the same traced function.
+  other, other_masks = dynamic(tf.fill([3, 4, 3], tf.constant(7, tf.uint8)),
+                               tf.ones([1, 3, 4]))
+  assert other.shape == (6, 5, 3) and other_masks.shape == (1, 6, 5)
+  np.testing.assert_allclose(other.numpy(), 7.0)
