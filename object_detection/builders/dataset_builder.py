@@ -44,6 +44,13 @@ Extensions of this project:
     record's location) and the running count of such records is logged as
     soon as the next good record is read (so records that fail at the very
     end of a finite pass are logged by tf.data only).
+  - `cache_decoded_examples: true` in the InputReader: the files are read
+    and decoded once (per input pattern, after `sample_1_of_n_examples`,
+    so every pass sees the same examples) and the decoded examples are
+    kept in memory (`tf.data.Dataset.cache`); they are then shuffled and
+    repeated, and each pass's augmentation still differs (the seed
+    ordinal counts examples over all passes). Memory: every decoded
+    example of the dataset at once.
 
 Differences from the TF OD API: the parallelism of the maps is AUTOTUNE,
 so `num_parallel_batches` and the deprecated `num_parallel_map_calls`,
@@ -228,7 +235,10 @@ def read_dataset(file_read_func: Callable[[tf.Tensor], tf.data.Dataset],
                  config: input_reader_pb2.InputReader,
                  filename_shard_fn: Optional[Callable] = None,
                  record_shard_fn: Optional[Callable] = None,
-                 seed: Optional[int] = None) -> tf.data.Dataset:
+                 seed: Optional[int] = None,
+                 cache_fn: Optional[Callable[[tf.data.Dataset],
+                                             tf.data.Dataset]] = None
+                 ) -> tf.data.Dataset:
   """Reads, shards, shuffles and repeats the records of some files.
 
   Args:
@@ -242,9 +252,13 @@ def read_dataset(file_read_func: Callable[[tf.Tensor], tf.data.Dataset],
       file shuffling is then seeded or off so that every pipeline reads the
       records in the same order).
     seed: optional int seed of both shuffles.
+    cache_fn: optional (extension), records of one pass -> a dataset that
+      caches what it makes of them (`decode_and_cache`). The files are
+      then read once, in their shuffled order, and the cached elements are
+      shuffled and repeated instead of the records.
 
   Returns:
-    The dataset of file_read_func's elements.
+    The dataset of file_read_func's elements (cache_fn's with cache_fn).
   """
   filenames = tf.data.Dataset.from_tensor_slices(list(input_files))
   num_files = len(input_files)
@@ -259,7 +273,8 @@ def read_dataset(file_read_func: Callable[[tf.Tensor], tf.data.Dataset],
     logging.warning("shuffle is false but %d files are read in turn "
                     "(num_readers): records alternate between files.",
                     num_readers)
-  filenames = filenames.repeat(config.num_epochs or None)
+  if cache_fn is None:
+    filenames = filenames.repeat(config.num_epochs or None)
   deterministic = (not config.shuffle or seed is not None
                    or record_shard_fn is not None)
   parallel = dict(num_parallel_calls=tf.data.AUTOTUNE,
@@ -269,17 +284,26 @@ def read_dataset(file_read_func: Callable[[tf.Tensor], tf.data.Dataset],
       block_length=config.read_block_length, **parallel)
   if record_shard_fn is not None:
     records = record_shard_fn(records)
+  if cache_fn is not None:
+    records = cache_fn(records)
   if config.shuffle:
     records = records.shuffle(config.shuffle_buffer_size,
                               seed=None if seed is None else seed + 1)
+  if cache_fn is not None:
+    records = records.repeat(config.num_epochs or None)
   return records
 
 
 def _read_all(config: input_reader_pb2.InputReader,
               files_per_pattern: List[List[str]],
               input_context: Optional[tf.distribute.InputContext],
-              seed: Optional[int], path: str) -> tf.data.Dataset:
-  """Located records of every pattern, mixed by the sampling weights."""
+              seed: Optional[int], path: str,
+              cache_fn: Optional[Callable] = None) -> tf.data.Dataset:
+  """Located records of every pattern, mixed by the sampling weights.
+
+  With cache_fn (see read_dataset) each pattern's elements are cached
+  before they are mixed, so the weights hold on every pass.
+  """
   file_sizes = None
   if not config.skip_corrupt_records:
     file_sizes = _file_size_table(sorted(
@@ -315,7 +339,7 @@ def _read_all(config: input_reader_pb2.InputReader,
       source_config.num_readers = max(1, math.ceil(
           config.num_readers * weight / sum(weights)))
     datasets.append(read_dataset(file_read_func, files, source_config,
-                                 file_shard, record_shard, seed))
+                                 file_shard, record_shard, seed, cache_fn))
   if len(datasets) == 1 and not weights:
     return datasets[0]
   return tf.data.Dataset.sample_from_datasets(
@@ -398,29 +422,50 @@ def build(input_reader_config: input_reader_pb2.InputReader,
         sorted({f for files in files_per_pattern for f in files}),
         path + ".skip_corrupt_records")
 
-  dataset = _read_all(config, files_per_pattern, input_context, seed, path)
-  if config.sample_1_of_n_examples > 1:
-    dataset = dataset.shard(config.sample_1_of_n_examples, 0)
   num_pipelines, pipeline_id = ((input_context.num_input_pipelines,
                                  input_context.input_pipeline_id)
                                 if input_context is not None else (1, 0))
 
-  def decode(ordinal: tf.Tensor, serialized: tf.Tensor,
-             location: tf.Tensor):
-    tensor_dict = decoder.decode(serialized, record_location=location)
+  def add_seed(ordinal: tf.Tensor, tensor_dict):
     if seed is not None:
+      tensor_dict = dict(tensor_dict)
       tensor_dict[SEED_KEY] = tf.stack([
           tf.constant(seed, tf.int64),
           ordinal * num_pipelines + pipeline_id])
-    if skip_corrupt:
-      tensor_dict[_ORDINAL_KEY] = ordinal
     return tensor_dict
 
-  dataset = dataset.enumerate().map(
-      lambda ordinal, located: decode(ordinal, *located),
-      num_parallel_calls=tf.data.AUTOTUNE)
-  if skip_corrupt:
-    dataset = _count_decode_skips(dataset.ignore_errors(log_warning=True))
+  def decode(records: tf.data.Dataset) -> tf.data.Dataset:
+    """(serialized, location) records -> decoded dicts, in order."""
+
+    def decode_one(ordinal: tf.Tensor, serialized: tf.Tensor,
+                   location: tf.Tensor):
+      tensor_dict = decoder.decode(serialized, record_location=location)
+      if skip_corrupt:
+        tensor_dict[_ORDINAL_KEY] = ordinal
+      return tensor_dict
+
+    decoded = records.enumerate().map(
+        lambda ordinal, located: decode_one(ordinal, *located),
+        num_parallel_calls=tf.data.AUTOTUNE)
+    if skip_corrupt:
+      decoded = _count_decode_skips(decoded.ignore_errors(log_warning=True))
+    return decoded
+
+  def decode_and_cache(records: tf.data.Dataset) -> tf.data.Dataset:
+    if config.sample_1_of_n_examples > 1:
+      records = records.shard(config.sample_1_of_n_examples, 0)
+    return decode(records).cache()
+
+  if config.cache_decoded_examples:
+    dataset = _read_all(config, files_per_pattern, input_context, seed, path,
+                        cache_fn=decode_and_cache)
+  else:
+    dataset = _read_all(config, files_per_pattern, input_context, seed, path)
+    if config.sample_1_of_n_examples > 1:
+      dataset = dataset.shard(config.sample_1_of_n_examples, 0)
+    dataset = decode(dataset)
+  if seed is not None:
+    dataset = dataset.enumerate().map(add_seed)
 
   def map_fn(dataset: tf.data.Dataset, fn: Callable, batch_size=None,
              input_reader_config=None) -> tf.data.Dataset:

@@ -346,7 +346,7 @@ def test_skip_corrupt_records_keeps_the_rest_and_logs_counts(
   size = _record_size()
   _damage(two_files[0], size + 12 + 7)  # Data of a1: a1..a3 are lost.
   config = _config([str(tmp_path / "*.tfrecord")], skip_corrupt_records=True)
-  with caplog.at_level(logging.INFO):
+  with caplog.at_level(logging.INFO, logger="absl"):
     ids = _ids(dataset_builder.build(config))
   assert ids == ["a0", "b0", "b1", "b2", "b3"]
   messages = [r.getMessage() for r in caplog.records]
@@ -366,7 +366,7 @@ def test_skip_corrupt_records_skips_undecodable_records(tmp_path, caplog):
       writer.write(_serialized(source_id, ymax=20.0 if source_id == "bad"
                                else 5.0))
   config = _config([path], skip_corrupt_records=True)
-  with caplog.at_level(logging.INFO):
+  with caplog.at_level(logging.INFO, logger="absl"):
     ids = _ids(dataset_builder.build(config))
   assert ids == ["ok0", "ok3"]
   assert ("skip_corrupt_records: skipped 2 record(s) that failed decoding "
@@ -436,3 +436,72 @@ def test_an_image_cut_short_is_named_with_the_decoders_record_checker(
   assert str(raised.value).startswith(
       "invalid record: {} record 1: source_id 'cut': image/encoded: "
       "bytes cannot be decoded: ".format(path))
+
+
+def test_cache_decoded_examples_reads_the_files_once(tmp_path):
+  path = _write(tmp_path, "a", 4)
+  config = _config([path], num_epochs=3, cache_decoded_examples=True)
+  iterator = iter(dataset_builder.build(config, seed=5))
+  first_pass = [next(iterator) for _ in range(5)]  # the 5th ends pass 1
+  os.remove(path)  # later passes come from memory
+  elements = first_pass + list(iterator)
+  assert [_source_id(e).numpy().decode() for e in elements] == [
+      "a0", "a1", "a2", "a3"] * 3
+  # Seeds count examples over all passes, so augmentation differs per pass.
+  assert [e[dataset_builder.SEED_KEY].numpy().tolist()
+          for e in elements] == [[5, ordinal] for ordinal in range(12)]
+  np.testing.assert_array_equal(elements[8][fields.image].numpy(),
+                                elements[0][fields.image].numpy())
+  # Without the cache the second pass reads the file again.
+  _write(tmp_path, "a", 4)
+  iterator = iter(dataset_builder.build(_config([path], num_epochs=3)))
+  for _ in range(5):
+    next(iterator)
+  os.remove(path)
+  with pytest.raises(tf.errors.NotFoundError):
+    list(iterator)
+
+
+def test_cache_decoded_examples_shuffles_every_pass(tmp_path):
+  paths = [_write(tmp_path, name, 4) for name in "abc"]
+
+  def ids(seed):
+    config = _config(paths, shuffle=True, shuffle_buffer_size=16,
+                     filenames_shuffle_buffer_size=4, num_readers=2,
+                     num_epochs=2, cache_decoded_examples=True)
+    return _ids(dataset_builder.build(config, seed=seed))
+
+  in_order = ["%s%d" % (n, i) for n in "abc" for i in range(4)]
+  first = ids(7)
+  assert sorted(first[:12]) == sorted(first[12:]) == in_order
+  assert first[:12] != first[12:]
+  assert first == ids(7) and first != ids(8)
+
+
+def test_cache_decoded_examples_with_sampling_and_weights(tmp_path,
+                                                          two_files):
+  path = _write(tmp_path, "c", 7)
+  config = _config([path], num_epochs=2, sample_1_of_n_examples=3,
+                   cache_decoded_examples=True)
+  assert _ids(dataset_builder.build(config)) == ["c0", "c3", "c6"] * 2
+  config = _config(two_files, num_epochs=2, cache_decoded_examples=True)
+  config.sample_from_datasets_weights.extend([1.0, 0.0])
+  assert _ids(dataset_builder.build(config, seed=0)) == [
+      "a0", "a1", "a2", "a3"] * 2
+
+
+def test_cache_decoded_examples_with_skip_corrupt_records(tmp_path, caplog):
+  path = os.path.join(str(tmp_path), "mixed.tfrecord")
+  with tf.io.TFRecordWriter(path) as writer:
+    for source_id in ("ok0", "bad", "ok2"):
+      writer.write(_serialized(source_id, ymax=20.0 if source_id == "bad"
+                               else 5.0))
+  config = _config([path], num_epochs=3, skip_corrupt_records=True,
+                   cache_decoded_examples=True)
+  with caplog.at_level(logging.INFO, logger="absl"):
+    ids = _ids(dataset_builder.build(config))
+  assert ids == ["ok0", "ok2"] * 3
+  # Decoded (and its failure logged) once, in the first pass.
+  assert [r.getMessage() for r in caplog.records].count(
+      "skip_corrupt_records: skipped 1 record(s) that failed decoding "
+      "(1 so far this pass)") == 1

@@ -263,7 +263,7 @@ def test_log_framing_damage_counts_what_it_can(tmp_path, caplog):
   _flip(data_bad, 12 + 3)         # b0's data: b0..b2 (3 records) lost.
   _flip(length_bad, size + 1)     # c1's length: the rest is unframeable.
   _truncate(header_cut, size + 7)  # 7 bytes of d1's header: d1 lost.
-  with caplog.at_level(logging.INFO):
+  with caplog.at_level(logging.INFO, logger="absl"):
     lost = record_errors.log_framing_damage(
         [sound, data_bad, length_bad, header_cut], "train.skip")
   assert lost == 3 + 1
