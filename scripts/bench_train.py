@@ -14,6 +14,11 @@ For each config, in the same run and on the same machine, prints
     the loop (NaN check, progress line), the TensorBoard summaries and, with
     --checkpoint_every_n, checkpointing.
 
+With --rounds=N (default 3) the two are measured N times, alternately,
+and the overhead printed is the median of the rounds' overheads: a shared
+machine's speed drifts by tens of percent over minutes, so one measurement
+of each can show an overhead that is only the drift.
+
     python scripts/bench_train.py
     python scripts/bench_train.py --steps=40 --checkpoint_every_n=20 \
         --pipeline_config_path=pipelines/mask_rcnn_shapes.config
@@ -25,6 +30,7 @@ downloaded.
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -50,8 +56,11 @@ MAX_BOXES = flags.DEFINE_integer(
     "max_number_of_boxes", None, "train_input_reader.max_number_of_boxes "
     "(default: the config's); every field, instance masks included, is "
     "padded to it.", lower_bound=1)
+ROUNDS = flags.DEFINE_integer(
+    "rounds", 3, "Alternate bare / model_main measurements per config; "
+    "the medians are compared.", lower_bound=1)
 BARE_ITERATIONS = flags.DEFINE_integer(
-    "bare_iterations", 5, "bench_model.py iterations (median).",
+    "bare_iterations", 20, "bench_model.py iterations (median).",
     lower_bound=1)
 
 _DONE = re.compile(r"^done at step \d+ \(([0-9.e+-]+) steps/s\)")
@@ -92,7 +101,8 @@ def _image_size(config: str) -> int:
   return resizer.height or 512
 
 
-def _model_main_steps_per_second(config: str, directory: str) -> float:
+def _model_main_steps_per_second(config: str, directory: str,
+                                 round_index: int) -> float:
   size = _image_size(config)
   data = os.path.join(directory, "data_%d" % size)
   if not os.path.isdir(data):
@@ -101,8 +111,8 @@ def _model_main_steps_per_second(config: str, directory: str) -> float:
                     "--output_dir=" + data, "--image_size=%d" % size,
                     "--num_train=64", "--num_val=4"], check=True,
                    capture_output=True, cwd=REPO_ROOT, env=_env())
-  model_dir = os.path.join(
-      directory, "run_" + os.path.splitext(os.path.basename(config))[0])
+  model_dir = os.path.join(directory, "run_%s_%d" % (
+      os.path.splitext(os.path.basename(config))[0], round_index))
   command = [sys.executable, "-m", "object_detection.model_main",
              "--pipeline_config_path=" + config, "--model_dir=" + model_dir,
              "--num_train_steps=%d" % STEPS.value,
@@ -132,13 +142,27 @@ def main(argv) -> int:
   del argv
   with tempfile.TemporaryDirectory() as directory:
     for config in CONFIGS.value:
-      bare = _bare_steps_per_second(config)
-      loop = _model_main_steps_per_second(config, directory)
+      bares, loops = [], []
+      for round_index in range(ROUNDS.value):
+        bares.append(_bare_steps_per_second(config))
+        loops.append(_model_main_steps_per_second(config, directory,
+                                                   round_index))
+        if ROUNDS.value > 1:
+          print("  round %d: bare %.3f steps/s, model_main %.3f steps/s "
+                "(overhead %.1f%%)" % (
+                    round_index + 1, bares[-1], loops[-1],
+                    100.0 * (1.0 - loops[-1] / bares[-1])))
+          sys.stdout.flush()
+      bare, loop = statistics.median(bares), statistics.median(loops)
+      # Each round's pair ran back to back: the median of the pairs'
+      # overheads is what the drift between rounds disturbs least.
+      overhead = statistics.median(1.0 - l / b for b, l in zip(bares, loops))
       print("%s  batch %d: bare step %.3f steps/s (%.3f s), model_main %.3f "
-            "steps/s (%.3f s) over %d steps, checkpoint every %d: overhead "
-            "%.1f%%" % (config, _batch_size(config), bare, 1.0 / bare, loop,
-                        1.0 / loop, STEPS.value, CHECKPOINT_EVERY_N.value,
-                        100.0 * (1.0 - loop / bare)))
+            "steps/s (%.3f s) over %d steps, checkpoint every %d (medians of "
+            "%d round(s)): overhead %.1f%% (median of the rounds)" % (
+                config, _batch_size(config), bare, 1.0 / bare, loop,
+                1.0 / loop, STEPS.value, CHECKPOINT_EVERY_N.value,
+                ROUNDS.value, 100.0 * overhead))
       sys.stdout.flush()
   return 0
 
