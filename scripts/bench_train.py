@@ -2,7 +2,7 @@
 
 For each config, in the same run and on the same machine, prints
 
-  * the bare step: `scripts/bench_model.py --config_optimizer`'s median
+  * the bare step: `scripts/bench_model.py --config_optimizer`'s mean
     seconds of one training step on one fixed batch (preprocess, predict,
     loss, backward, gradient clipping and the config's optimizer in one
     tf.function), as steps per second;
@@ -99,7 +99,9 @@ def _bare_steps_per_second(config: str) -> float:
   lines = [l for l in run.stdout.splitlines() if l.startswith("RESULT ")]
   if run.returncode or not lines:
     raise RuntimeError("bench_model.py failed:\n" + run.stderr[-3000:])
-  return 1.0 / json.loads(lines[-1][len("RESULT "):])["train_step_s"]
+  # The mean, like model_main's rate (a median would leave out the slow
+  # steps that a loop's rate counts).
+  return 1.0 / json.loads(lines[-1][len("RESULT "):])["train_step_mean_s"]
 
 
 def _image_size(config: str) -> int:

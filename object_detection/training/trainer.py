@@ -30,6 +30,10 @@ from object_detection.training import train_step as train_step_lib
 _LOG = logging.getLogger(__name__)
 
 NUM_TRAIN_IMAGES = 3
+# Summary events buffered before the file is written, and the longest wait
+# before TensorBoard sees them.
+SUMMARY_QUEUE_EVENTS = 1000
+SUMMARY_FLUSH_MILLIS = 10000
 
 
 class TrainingDivergedError(RuntimeError):
@@ -131,8 +135,11 @@ class Trainer:
         step_counter=self.global_step)
     self.writer = None
     if record_summaries:
+      # The step writes a dozen scalars; the default queue of 10 events
+      # would write to the file after every step or so.
       self.writer = tf.summary.create_file_writer(
-          os.path.join(self.write_dir.path, "train"))
+          os.path.join(self.write_dir.path, "train"),
+          max_queue=SUMMARY_QUEUE_EVENTS, flush_millis=SUMMARY_FLUSH_MILLIS)
     self.category_index = evaluation.category_index_for(
         configs["train_input_config"], self.model.num_classes)
     self.step_fn = train_step_lib.TrainStep(

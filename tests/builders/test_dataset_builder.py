@@ -452,9 +452,10 @@ def test_cache_decoded_examples_reads_the_files_once(tmp_path):
           for e in elements] == [[5, ordinal] for ordinal in range(12)]
   np.testing.assert_array_equal(elements[8][fields.image].numpy(),
                                 elements[0][fields.image].numpy())
-  # Without the cache the second pass reads the file again.
+  # Without the cache every pass reads the file again (50 passes: more than
+  # the pipeline's buffers can have read ahead).
   _write(tmp_path, "a", 4)
-  iterator = iter(dataset_builder.build(_config([path], num_epochs=3)))
+  iterator = iter(dataset_builder.build(_config([path], num_epochs=50)))
   for _ in range(5):
     next(iterator)
   os.remove(path)
