@@ -54,8 +54,8 @@ BATCH_SIZE = flags.DEFINE_integer(
     "batch_size", None, "Global batch size (default: each config's "
     "train_config.batch_size).", lower_bound=1)
 STEPS = flags.DEFINE_integer(
-    "steps", 20, "model_main steps per config; its rate is measured over "
-    "the second half.", lower_bound=4)
+    "steps", 20, "model_main steps per config (even); its rate is "
+    "measured over the second half.", lower_bound=4)
 CHECKPOINT_EVERY_N = flags.DEFINE_integer(
     "checkpoint_every_n", 1000, "model_main's --checkpoint_every_n.",
     lower_bound=1)
@@ -63,11 +63,15 @@ MAX_BOXES = flags.DEFINE_integer(
     "max_number_of_boxes", None, "train_input_reader.max_number_of_boxes "
     "(default: the config's); every field, instance masks included, is "
     "padded to it.", lower_bound=1)
+flags.register_validator(
+    "steps", lambda steps: steps % 2 == 0,
+    "--steps must be even: model_main's rate is measured over its second "
+    "half")
 ROUNDS = flags.DEFINE_integer(
     "rounds", 3, "Alternate bare / model_main measurements per config; "
-    "the medians are compared.", lower_bound=1)
+    "the median of the rounds' overheads is reported.", lower_bound=1)
 BARE_ITERATIONS = flags.DEFINE_integer(
-    "bare_iterations", 20, "bench_model.py iterations (median).",
+    "bare_iterations", 20, "bench_model.py iterations (mean).",
     lower_bound=1)
 
 _DONE = re.compile(r"^done at step \d+ \(([0-9.e+-]+) steps/s\)")
@@ -158,13 +162,12 @@ def main(argv) -> int:
   del argv
   with tempfile.TemporaryDirectory() as directory:
     for config in CONFIGS.value:
-      bares, loops, overalls = [], [], []
+      bares, loops = [], []
       for round_index in range(ROUNDS.value):
         bares.append(_bare_steps_per_second(config))
         window, overall = _model_main_steps_per_second(config, directory,
                                                        round_index)
         loops.append(window)
-        overalls.append(overall)
         print("  round %d: bare %.3f steps/s, model_main %.3f steps/s over "
               "steps %d-%d (overhead %.1f%%), %.3f steps/s over steps 2-%d "
               "with the last step's checkpoint" % (

@@ -253,7 +253,7 @@ def read_dataset(file_read_func: Callable[[tf.Tensor], tf.data.Dataset],
       records in the same order).
     seed: optional int seed of both shuffles.
     cache_fn: optional (extension), records of one pass -> a dataset that
-      caches what it makes of them (`decode_and_cache`). The files are
+      caches what it makes of them (decoded examples). The files are
       then read once, in their shuffled order, and the cached elements are
       shuffled and repeated instead of the records.
 
@@ -451,19 +451,18 @@ def build(input_reader_config: input_reader_pb2.InputReader,
       decoded = _count_decode_skips(decoded.ignore_errors(log_warning=True))
     return decoded
 
-  def decode_and_cache(records: tf.data.Dataset) -> tf.data.Dataset:
+  def sample_and_decode(records: tf.data.Dataset) -> tf.data.Dataset:
     if config.sample_1_of_n_examples > 1:
       records = records.shard(config.sample_1_of_n_examples, 0)
-    return decode(records).cache()
+    return decode(records)
 
   if config.cache_decoded_examples:
-    dataset = _read_all(config, files_per_pattern, input_context, seed, path,
-                        cache_fn=decode_and_cache)
+    dataset = _read_all(
+        config, files_per_pattern, input_context, seed, path,
+        cache_fn=lambda records: sample_and_decode(records).cache())
   else:
-    dataset = _read_all(config, files_per_pattern, input_context, seed, path)
-    if config.sample_1_of_n_examples > 1:
-      dataset = dataset.shard(config.sample_1_of_n_examples, 0)
-    dataset = decode(dataset)
+    dataset = sample_and_decode(
+        _read_all(config, files_per_pattern, input_context, seed, path))
   if seed is not None:
     dataset = dataset.enumerate().map(add_seed)
 
